@@ -1,0 +1,6 @@
+//! Sonet: a reference post-quantum end-to-end encrypted messaging stack.
+//!
+//! This crate is the implementation under test; the conformance suites (`suites/`), benchmarks
+//! (`bench/`) and automation (`xtask/`) depend on it, never the other way round.
+
+pub mod pqc;
