@@ -1,0 +1,210 @@
+//! The suite runner: suites enumerate *jobs* (one vector set under one provider); a job reads
+//! its files through the [`VectorStore`] and records one [`Case`] per vector.
+
+use std::time::Instant;
+
+use serde_json::Value;
+use sonet::pqc::{PqcError, Provider};
+
+use crate::results::{Case, Outcome, SetResult, SuiteError, SuiteRun};
+use crate::vectors::VectorStore;
+
+type JobFn = Box<dyn FnOnce(&VectorStore, &mut SetResult) -> Result<(), String> + Send>;
+
+/// One vector set checked under one provider.
+pub struct Job {
+    pub suite: &'static str,
+    pub set: String,
+    pub provider: String,
+    run: JobFn,
+}
+
+impl Job {
+    pub fn new(
+        suite: &'static str,
+        set: impl Into<String>,
+        provider: impl Into<String>,
+        run: impl FnOnce(&VectorStore, &mut SetResult) -> Result<(), String> + Send + 'static,
+    ) -> Self {
+        Self {
+            suite,
+            set: set.into(),
+            provider: provider.into(),
+            run: Box::new(run),
+        }
+    }
+
+    /// `suite::set::provider`, the name `cargo test` shows.
+    pub fn name(&self) -> String {
+        format!("{}::{}::{}", self.suite, self.set, self.provider)
+    }
+
+    pub fn run(self, store: &VectorStore) -> SetResult {
+        let mut result = SetResult::new(self.suite, &self.set, &self.provider);
+        let start = Instant::now();
+        if let Err(error) = (self.run)(store, &mut result) {
+            result.error = Some(error);
+        }
+        result.elapsed_ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        result.finish();
+        result
+    }
+}
+
+/// A conformance suite: a name, what it covers, and its jobs.
+pub struct Suite {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub jobs: fn() -> Vec<Job>,
+}
+
+/// Runs the named suites (all when `names` is empty), reporting progress through `progress`.
+pub fn run_suites(
+    store: &VectorStore,
+    names: &[String],
+    mut progress: impl FnMut(usize, usize, &SetResult),
+) -> SuiteRun {
+    let all = crate::suites::all();
+    let mut run = SuiteRun::default();
+    let mut jobs = Vec::new();
+    for name in names {
+        if !all.iter().any(|s| s.name == name) {
+            run.errors.push(SuiteError {
+                suite: name.clone(),
+                error: format!(
+                    "no such suite; known suites: {}",
+                    all.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+    }
+    for suite in &all {
+        if names.is_empty() || names.iter().any(|n| n == suite.name) {
+            run.suites.push(suite.name.to_owned());
+            jobs.extend((suite.jobs)());
+        }
+    }
+    let total = jobs.len();
+    for (index, job) in jobs.into_iter().enumerate() {
+        let result = job.run(store);
+        progress(index + 1, total, &result);
+        run.sets.push(result);
+    }
+    run
+}
+
+/// Why a case did not pass.
+#[derive(Debug)]
+pub enum CaseError {
+    Fail(String),
+    /// The implementation returned an error: a failure for a valid vector, the required
+    /// behaviour for an invalid one.
+    Rejected(String),
+    Unsupported(String),
+}
+
+/// `Ok(detail)` for a pass.
+pub type CaseResult = Result<String, CaseError>;
+
+impl From<PqcError> for CaseError {
+    fn from(e: PqcError) -> Self {
+        match e {
+            PqcError::Unsupported { .. } => Self::Unsupported(e.to_string()),
+            other => Self::Rejected(other.to_string()),
+        }
+    }
+}
+
+/// Records one case.
+pub fn record(set: &mut SetResult, id: String, params: &str, kind: &str, result: CaseResult) {
+    let (outcome, detail) = match result {
+        Ok(detail) => (Outcome::Pass, detail),
+        Err(CaseError::Fail(detail)) => (Outcome::Fail, detail),
+        Err(CaseError::Rejected(detail)) => (Outcome::Fail, format!("unexpected error: {detail}")),
+        Err(CaseError::Unsupported(detail)) => (Outcome::Unsupported, detail),
+    };
+    set.push(Case {
+        id,
+        params: params.to_owned(),
+        kind: kind.to_owned(),
+        outcome,
+        detail,
+    });
+}
+
+/// Compares an output with the vector's expected value.
+pub fn expect_eq(what: &str, got: &[u8], want: &[u8]) -> Result<(), CaseError> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(CaseError::Fail(format!(
+            "{what} mismatch: got {} ({} bytes), want {} ({} bytes)",
+            abbreviate(got),
+            got.len(),
+            abbreviate(want),
+            want.len()
+        )))
+    }
+}
+
+/// A negative vector passes only when the implementation rejects it.
+pub fn expect_rejected<T>(what: &str, result: Result<T, PqcError>) -> CaseResult {
+    match result {
+        Ok(_) => Err(CaseError::Fail(format!(
+            "{what} was accepted but must be rejected"
+        ))),
+        Err(e @ PqcError::Unsupported { .. }) => Err(CaseError::Unsupported(e.to_string())),
+        Err(e) => Ok(format!("rejected: {e}")),
+    }
+}
+
+/// The first bytes of a value in hex, for failure messages.
+pub fn abbreviate(bytes: &[u8]) -> String {
+    const SHOWN: usize = 12;
+    let mut s = hex::encode(&bytes[..bytes.len().min(SHOWN)]);
+    if bytes.len() > SHOWN {
+        s.push('…');
+    }
+    s
+}
+
+/// A hex field of a JSON object; a missing or malformed field fails the case.
+pub fn hex_field(object: &Value, name: &str) -> Result<Vec<u8>, CaseError> {
+    let text = object
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| CaseError::Fail(format!("vector has no string field {name:?}")))?;
+    hex::decode(text).map_err(|e| CaseError::Fail(format!("field {name:?} is not hex: {e}")))
+}
+
+/// A fixed-length hex field.
+pub fn hex_array<const N: usize>(object: &Value, name: &str) -> Result<[u8; N], CaseError> {
+    let bytes = hex_field(object, name)?;
+    <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
+        CaseError::Fail(format!(
+            "field {name:?} has {} bytes, expected {N}",
+            bytes.len()
+        ))
+    })
+}
+
+pub fn str_field<'a>(object: &'a Value, name: &str) -> Option<&'a str> {
+    object.get(name).and_then(Value::as_str)
+}
+
+/// The id a case is reported under ("tcId 12").
+pub fn tc_id(test: &Value) -> String {
+    match test.get("tcId") {
+        Some(Value::Number(n)) => format!("tcId {n}"),
+        Some(Value::String(s)) => format!("tcId {s}"),
+        _ => "tcId ?".to_owned(),
+    }
+}
+
+/// The providers compiled in that implement at least one algorithm `supports` accepts.
+pub fn providers_for(supports: impl Fn(&Provider) -> bool) -> Vec<&'static Provider> {
+    sonet::pqc::providers()
+        .into_iter()
+        .filter(|p| supports(p))
+        .collect()
+}

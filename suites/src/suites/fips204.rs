@@ -1,0 +1,286 @@
+//! FIPS 204 (ML-DSA): ACVP keyGen / sigGen / sigVer (internal interface) and Wycheproof
+//! `mldsa_*` sign (from seed and from expanded key) and verify, with context strings.
+
+use serde_json::Value;
+use sonet::pqc::{Provider, Signature, SignatureAlgorithm, SignedMessage, SigningRandomness};
+
+use super::acvp::{self, AcvpCase};
+use super::wycheproof::{self, WycheproofCase};
+use crate::results::SetResult;
+use crate::runner::{
+    expect_eq, hex_field, providers_for, record, str_field, tc_id, CaseError, CaseResult, Job,
+    Suite,
+};
+
+pub const SUITE: Suite = Suite {
+    name: "fips204",
+    description: "ML-DSA (FIPS 204): ACVP and Wycheproof vectors",
+    jobs,
+};
+
+#[derive(Clone, Copy)]
+enum AcvpKind {
+    KeyGen,
+    SigGen,
+    SigVer,
+}
+
+const ACVP_SETS: [(&str, AcvpKind); 3] = [
+    ("acvp/ML-DSA-keyGen-FIPS204/65370b8", AcvpKind::KeyGen),
+    ("acvp/ML-DSA-sigGen-FIPS204/65370b8", AcvpKind::SigGen),
+    ("acvp/ML-DSA-sigVer-FIPS204/65370b8", AcvpKind::SigVer),
+];
+
+#[derive(Clone, Copy)]
+enum WycheproofKind {
+    SignSeed,
+    SignNoSeed,
+    Verify,
+}
+
+const WYCHEPROOF_KINDS: [(&str, WycheproofKind); 3] = [
+    ("sign_seed_test", WycheproofKind::SignSeed),
+    ("sign_noseed_test", WycheproofKind::SignNoSeed),
+    ("verify_test", WycheproofKind::Verify),
+];
+
+const ML_DSA: [SignatureAlgorithm; 3] = [
+    SignatureAlgorithm::MlDsa44,
+    SignatureAlgorithm::MlDsa65,
+    SignatureAlgorithm::MlDsa87,
+];
+
+fn jobs() -> Vec<Job> {
+    let mut jobs = Vec::new();
+    for provider in providers_for(|p| ML_DSA.iter().any(|a| p.signature(*a).is_some())) {
+        for (dir, kind) in ACVP_SETS {
+            jobs.push(Job::new(
+                SUITE.name,
+                dir,
+                provider.name,
+                move |store, set| {
+                    for case in acvp::load(store, dir, set)? {
+                        let (operation, result) = match kind {
+                            AcvpKind::KeyGen => ("keygen", acvp_keygen(provider, &case)),
+                            AcvpKind::SigGen => ("sign", acvp_sign(provider, &case)),
+                            AcvpKind::SigVer => ("verify", acvp_verify(provider, &case)),
+                        };
+                        record(
+                            set,
+                            tc_id(&case.test),
+                            case.parameter_set(),
+                            operation,
+                            result,
+                        );
+                    }
+                    Ok(())
+                },
+            ));
+        }
+        for alg in ML_DSA {
+            for (suffix, kind) in WYCHEPROOF_KINDS {
+                let level = alg.name().trim_start_matches("ML-DSA-");
+                let path = format!("wycheproof/mldsa_{level}_{suffix}.json");
+                jobs.push(Job::new(
+                    SUITE.name,
+                    path.clone(),
+                    provider.name,
+                    move |store, set| {
+                        let (_, cases) = wycheproof::load(store, &path, set)?;
+                        for case in &cases {
+                            wycheproof_case(provider, alg, kind, case, set);
+                        }
+                        Ok(())
+                    },
+                ));
+            }
+        }
+    }
+    jobs
+}
+
+/// The provider's implementation of a signature parameter set, by its standard name.
+pub fn signer_for(provider: &Provider, params: &str) -> Result<&'static dyn Signature, CaseError> {
+    let alg: SignatureAlgorithm = params
+        .parse()
+        .map_err(|_| CaseError::Fail(format!("unknown parameter set {params:?}")))?;
+    provider.signature(alg).ok_or_else(|| {
+        CaseError::Unsupported(format!("{} does not implement {alg}", provider.name))
+    })
+}
+
+fn acvp_keygen(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    let pair = signer.generate_from_seed(&case.hex("seed")?)?;
+    expect_eq("pk", &pair.public_key, &hex_field(&case.expected, "pk")?)?;
+    expect_eq(
+        "sk",
+        pair.secret_key.as_bytes(),
+        &hex_field(&case.expected, "sk")?,
+    )?;
+    Ok("pk and sk match".into())
+}
+
+fn acvp_sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    let sk = case.hex("sk")?;
+    let message = case.hex("message")?;
+    let rnd;
+    let randomness = if case.group_flag("deterministic").unwrap_or(false) {
+        SigningRandomness::Deterministic
+    } else {
+        rnd = case.hex("rnd")?;
+        SigningRandomness::Hedged(&rnd)
+    };
+    let signature = signer.sign(&sk, SignedMessage::Internal(&message), randomness)?;
+    expect_eq(
+        "signature",
+        &signature,
+        &hex_field(&case.expected, "signature")?,
+    )?;
+    Ok("signature matches".into())
+}
+
+/// ACVP's `testPassed`, which some files encode as a string.
+pub fn test_passed(expected: &Value) -> Result<bool, CaseError> {
+    match expected.get("testPassed") {
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => s
+            .to_ascii_lowercase()
+            .parse()
+            .map_err(|_| CaseError::Fail(format!("testPassed is {s:?}"))),
+        _ => Err(CaseError::Fail("expected result has no testPassed".into())),
+    }
+}
+
+/// Judges a verification against ACVP's expected verdict.
+pub fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
+    match (should_pass, result) {
+        (true, Ok(())) => Ok("valid signature accepted".into()),
+        (false, Ok(())) => Err(CaseError::Fail("invalid signature was accepted".into())),
+        (false, Err(e @ sonet::pqc::PqcError::Unsupported { .. })) | (true, Err(e)) => {
+            Err(e.into())
+        }
+        (false, Err(e)) => Ok(format!("invalid signature rejected: {e}")),
+    }
+}
+
+fn acvp_verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    let result = signer.verify(
+        &case.hex("pk")?,
+        SignedMessage::Internal(&case.hex("message")?),
+        &case.hex("signature")?,
+    );
+    verdict(test_passed(&case.expected)?, result)
+}
+
+fn wycheproof_case(
+    provider: &Provider,
+    alg: SignatureAlgorithm,
+    kind: WycheproofKind,
+    case: &WycheproofCase,
+    set: &mut SetResult,
+) {
+    let operation = match kind {
+        WycheproofKind::Verify => "verify",
+        WycheproofKind::SignSeed => "keygen+sign",
+        WycheproofKind::SignNoSeed => "sign",
+    };
+    let result = signer_for(provider, alg.name()).and_then(|signer| match kind {
+        WycheproofKind::Verify => wycheproof_verify(signer, case),
+        _ => wycheproof_sign(signer, kind, case),
+    });
+    record(set, case.id(), alg.name(), operation, result);
+}
+
+/// Optional hex field: absent is `None`, malformed fails the case.
+fn optional_hex(object: &Value, name: &str) -> Result<Option<Vec<u8>>, CaseError> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => hex_field(object, name).map(Some),
+    }
+}
+
+fn wycheproof_sign(
+    signer: &dyn Signature,
+    kind: WycheproofKind,
+    case: &WycheproofCase,
+) -> CaseResult {
+    let message = optional_hex(&case.test, "msg")?;
+    let context = optional_hex(&case.test, "ctx")?.unwrap_or_default();
+    let mu = optional_hex(&case.test, "mu")?;
+    let rnd = optional_hex(&case.test, "rnd")?;
+    case.expectation.judge(|| {
+        let secret_key = match kind {
+            WycheproofKind::SignSeed => {
+                let pair = signer.generate_from_seed(&hex_field(&case.group, "privateSeed")?)?;
+                if let Some(pk) = str_field(&case.group, "publicKey").filter(|p| *p != "None") {
+                    let want = hex::decode(pk)
+                        .map_err(|e| CaseError::Fail(format!("publicKey is not hex: {e}")))?;
+                    expect_eq("public key from seed", &pair.public_key, &want)?;
+                }
+                pair.secret_key
+            }
+            _ => hex_field(&case.group, "privateKey")?.as_slice().into(),
+        };
+        let signed = match (&message, &mu) {
+            (Some(message), _) => SignedMessage::Pure {
+                message,
+                context: &context,
+            },
+            (None, Some(mu)) => SignedMessage::ExternalMu(mu),
+            (None, None) => return Err(CaseError::Fail("vector has neither msg nor mu".into())),
+        };
+        let randomness = match &rnd {
+            Some(rnd) => SigningRandomness::Hedged(rnd),
+            None => SigningRandomness::Deterministic,
+        };
+        let signature = signer.sign(secret_key.as_bytes(), signed, randomness)?;
+        expect_eq("signature", &signature, &hex_field(&case.test, "sig")?)?;
+        Ok(match signed {
+            SignedMessage::ExternalMu(_) => "signature over external mu matches".into(),
+            _ => "signature matches".into(),
+        })
+    })
+}
+
+fn wycheproof_verify(signer: &dyn Signature, case: &WycheproofCase) -> CaseResult {
+    let message = hex_field(&case.test, "msg")?;
+    let context = optional_hex(&case.test, "ctx")?.unwrap_or_default();
+    case.expectation.judge(|| {
+        signer.verify(
+            &hex_field(&case.group, "publicKey")?,
+            SignedMessage::Pure {
+                message: &message,
+                context: &context,
+            },
+            &hex_field(&case.test, "sig")?,
+        )?;
+        Ok("valid signature accepted".into())
+    })
+}
+
+/// Every ML-DSA parameter set is in the FIPS 204 family; keeps the constant honest.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sonet::pqc::SignatureFamily;
+
+    #[test]
+    fn ml_dsa_list_is_the_fips204_family() {
+        let family: Vec<_> = SignatureAlgorithm::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.family() == SignatureFamily::MlDsa)
+            .collect();
+        assert_eq!(family, ML_DSA);
+    }
+
+    #[test]
+    fn verdict_requires_rejection_of_invalid_signatures() {
+        assert!(verdict(false, Ok(())).is_err());
+        assert!(verdict(false, Err(sonet::pqc::PqcError::InvalidSignature)).is_ok());
+        assert!(verdict(true, Err(sonet::pqc::PqcError::InvalidSignature)).is_err());
+    }
+}

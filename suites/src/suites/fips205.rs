@@ -1,0 +1,120 @@
+//! FIPS 205 (SLH-DSA): ACVP keyGen (v1.1.0.38 prompt + results, v1.1.0.35 internal projection),
+//! sigGen (v1.1.0.35) and sigVer (v1.1.0.37), internal interface, every parameter set present.
+
+use sonet::pqc::{Provider, SignatureAlgorithm, SignatureFamily, SignedMessage, SigningRandomness};
+
+use super::acvp::{self, AcvpCase};
+use super::fips204::{signer_for, test_passed, verdict};
+use crate::runner::{expect_eq, hex_field, providers_for, record, tc_id, CaseResult, Job, Suite};
+
+pub const SUITE: Suite = Suite {
+    name: "fips205",
+    description: "SLH-DSA (FIPS 205): ACVP keyGen, sigGen and sigVer vectors",
+    jobs,
+};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    KeyGen,
+    KeyGenProjection,
+    SigGen,
+    SigVer,
+}
+
+const SETS: [(&str, Kind); 4] = [
+    ("acvp/SLH-DSA-keyGen-FIPS205/v1.1.0.38", Kind::KeyGen),
+    (
+        "acvp/SLH-DSA-keyGen-FIPS205/v1.1.0.35",
+        Kind::KeyGenProjection,
+    ),
+    ("acvp/SLH-DSA-sigGen-FIPS205/v1.1.0.35", Kind::SigGen),
+    ("acvp/SLH-DSA-sigVer-FIPS205/v1.1.0.37", Kind::SigVer),
+];
+
+fn jobs() -> Vec<Job> {
+    let slh_dsa = |p: &Provider| {
+        SignatureAlgorithm::ALL
+            .iter()
+            .any(|a| a.family() == SignatureFamily::SlhDsa && p.signature(*a).is_some())
+    };
+    let mut jobs = Vec::new();
+    for provider in providers_for(slh_dsa) {
+        for (dir, kind) in SETS {
+            jobs.push(Job::new(
+                SUITE.name,
+                dir,
+                provider.name,
+                move |store, set| {
+                    let cases = match kind {
+                        Kind::KeyGenProjection => acvp::load_projection(store, dir, set)?,
+                        _ => acvp::load(store, dir, set)?,
+                    };
+                    for case in cases {
+                        let (operation, result) = match kind {
+                            Kind::KeyGen | Kind::KeyGenProjection => {
+                                ("keygen", keygen(provider, &case))
+                            }
+                            Kind::SigGen => ("sign", sign(provider, &case)),
+                            Kind::SigVer => ("verify", verify(provider, &case)),
+                        };
+                        record(
+                            set,
+                            tc_id(&case.test),
+                            case.parameter_set(),
+                            operation,
+                            result,
+                        );
+                    }
+                    Ok(())
+                },
+            ));
+        }
+    }
+    jobs
+}
+
+fn keygen(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    // FIPS 205 Algorithm 18 takes SK.seed, SK.prf and PK.seed in this order.
+    let mut seed = case.hex("skSeed")?;
+    seed.extend(case.hex("skPrf")?);
+    seed.extend(case.hex("pkSeed")?);
+    let pair = signer.generate_from_seed(&seed)?;
+    expect_eq("pk", &pair.public_key, &hex_field(&case.expected, "pk")?)?;
+    expect_eq(
+        "sk",
+        pair.secret_key.as_bytes(),
+        &hex_field(&case.expected, "sk")?,
+    )?;
+    Ok("pk and sk match".into())
+}
+
+fn sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    let sk = case.hex("sk")?;
+    let message = case.hex("message")?;
+    let additional;
+    let randomness = if case.group_flag("deterministic").unwrap_or(false) {
+        SigningRandomness::Deterministic
+    } else {
+        additional = case.hex("additionalRandomness")?;
+        SigningRandomness::Hedged(&additional)
+    };
+    let signature = signer.sign(&sk, SignedMessage::Internal(&message), randomness)?;
+    expect_eq(
+        "signature",
+        &signature,
+        &hex_field(&case.expected, "signature")?,
+    )?;
+    Ok("signature matches".into())
+}
+
+fn verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
+    let signer = signer_for(provider, case.parameter_set())?;
+    let result = signer.verify(
+        &case.hex("pk")?,
+        SignedMessage::Internal(&case.hex("message")?),
+        &case.hex("signature")?,
+    );
+    verdict(test_passed(&case.expected)?, result)
+}

@@ -1,0 +1,22 @@
+//! One module per suite, plus the vector-format readers they share.
+
+pub mod acvp;
+pub mod fips203;
+pub mod fips204;
+pub mod fips205;
+pub mod fndsa;
+pub mod kats;
+pub mod wycheproof;
+
+use crate::runner::Suite;
+
+/// Every suite, in report order.
+pub fn all() -> Vec<Suite> {
+    vec![
+        fips203::SUITE,
+        fips204::SUITE,
+        fips205::SUITE,
+        fndsa::SUITE,
+        kats::SUITE,
+    ]
+}

@@ -1,0 +1,78 @@
+//! Reading pinned vector files: every read is checked against the manifest first.
+
+use std::path::{Path, PathBuf};
+
+use crate::manifest::{read_checked, Manifest, VectorFileError};
+use crate::results::Source;
+
+/// The environment variable naming the vector root.
+pub const VECTORS_ENV: &str = "SONET_VECTORS";
+
+/// A vector root plus the manifest its files must match.
+#[derive(Debug, Clone)]
+pub struct VectorStore {
+    root: PathBuf,
+    manifest: Manifest,
+}
+
+impl VectorStore {
+    pub fn new(root: impl Into<PathBuf>) -> Result<Self, VectorFileError> {
+        Ok(Self {
+            root: root.into(),
+            manifest: Manifest::pinned()?,
+        })
+    }
+
+    /// `SONET_VECTORS`, or `../shared/vectors` beside the workspace (the layout this project is
+    /// developed in) when that exists.
+    pub fn from_env() -> Result<Self, String> {
+        if let Some(dir) = std::env::var_os(VECTORS_ENV) {
+            return Self::new(PathBuf::from(dir)).map_err(|e| e.to_string());
+        }
+        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+        if beside.is_dir() {
+            return Self::new(beside).map_err(|e| e.to_string());
+        }
+        Err(format!(
+            "no vector root: set {VECTORS_ENV} to a folder holding the pinned vectors \
+             (`cargo xtask vectors fetch --dest DIR` downloads them)"
+        ))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The bytes of a pinned file, verified, with its source record.
+    pub fn read(&self, path: &str) -> Result<(Vec<u8>, Source), VectorFileError> {
+        let entry = self
+            .manifest
+            .entry(path)
+            .ok_or_else(|| VectorFileError::NotPinned(path.to_owned()))?;
+        Ok((read_checked(&self.root, entry)?, entry.source()))
+    }
+
+    /// A verified file as UTF-8 text.
+    pub fn read_text(&self, path: &str) -> Result<(String, Source), VectorFileError> {
+        let (bytes, source) = self.read(path)?;
+        let text = String::from_utf8(bytes).map_err(|e| VectorFileError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok((text, source))
+    }
+
+    /// A verified file parsed as JSON.
+    pub fn read_json(&self, path: &str) -> Result<(serde_json::Value, Source), VectorFileError> {
+        let (bytes, source) = self.read(path)?;
+        let value = serde_json::from_slice(&bytes).map_err(|e| VectorFileError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok((value, source))
+    }
+}
