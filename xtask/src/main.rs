@@ -1,0 +1,493 @@
+//! `cargo xtask`: Sonet's automation (rust-analyzer's xtask pattern; all of it in Rust).
+
+mod environment;
+mod report;
+mod vectors;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use sonet_suites::manifest::Manifest;
+use sonet_suites::results::{Outcome, SuiteRun};
+
+use report::{FileStatus, Report, Verdict};
+
+const HELP: &str = "\
+cargo xtask — Sonet automation
+
+USAGE:
+    cargo xtask verify [--suite NAME]... [--out DIR]
+        Check the pinned vectors, run the conformance suites in release mode, and write the
+        compliance report (index.html, report.md, results.json, junit.xml) to DIR
+        (default reports/<UTC timestamp>/; reports/latest points at the newest).
+        Exits non-zero if any case failed, any vector file is missing or altered, or a
+        requested suite could not run. Suites: fips203, fips204, fips205, fndsa, kats.
+
+    cargo xtask test [ARGS]...
+        Run the whole workspace test suite (release profile, the same build the suites use);
+        ARGS go to `cargo test`.
+
+    cargo xtask report --from DIR [--out DIR]
+        Render the report again from DIR/results.json.
+
+    cargo xtask vectors check [--dir DIR]
+        Verify every pinned vector file (vectors/manifest.toml) under DIR
+        (default: $SONET_VECTORS). Names each missing or altered file with both hashes.
+
+    cargo xtask vectors fetch --dest DIR [--base-url URL]
+        Download the pinned files from their upstream repositories at the pinned commits,
+        unpack where needed, and check each against its sha256.
+
+    cargo xtask vectors generate
+        Regenerate Sonet's own KAT files in vectors/sonet/ from their fixed seeds.
+
+ENVIRONMENT:
+    SONET_VECTORS           folder holding the pinned vectors. When unset, verify and test use
+                            a per-user cache ($XDG_CACHE_HOME/sonet/vectors or
+                            ~/.cache/sonet/vectors) and download what is missing into it.
+    SONET_VECTORS_BASE_URL  where `fetch` downloads from (default https://raw.githubusercontent.com)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode> {
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    match command {
+        "verify" => verify(rest),
+        "test" => test(rest),
+        "report" => rerender(rest),
+        "vectors" => vectors_command(rest),
+        "help" | "-h" | "--help" => {
+            println!("{HELP}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            eprintln!("error: unknown command {other:?}\n\n{HELP}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// Flags of the form `--name VALUE`; `repeatable` ones may appear several times.
+struct Flags {
+    values: Vec<(String, String)>,
+}
+
+impl Flags {
+    fn parse(args: &[String], known: &[&str]) -> Result<Self> {
+        let mut values = Vec::new();
+        let mut iter = args.iter();
+        while let Some(arg) = iter.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            let Some(name) = name.strip_prefix("--").filter(|n| known.contains(n)) else {
+                bail!("unexpected argument {arg:?} (see `cargo xtask help`)");
+            };
+            let value = match inline {
+                Some(v) => v,
+                None => iter
+                    .next()
+                    .cloned()
+                    .with_context(|| format!("--{name} needs a value"))?,
+            };
+            values.push((name.to_owned(), value));
+        }
+        Ok(Self { values })
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.values
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    fn one(&self, name: &str) -> Option<String> {
+        self.all(name).pop()
+    }
+}
+
+fn utc_now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn timestamp_folder(now: time::OffsetDateTime) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    )
+}
+
+fn verify(args: &[String]) -> Result<ExitCode> {
+    let started = Instant::now();
+    let flags = Flags::parse(args, &["suite", "out"])?;
+    let suites = flags.all("suite");
+    let root = workspace_root();
+    let now = utc_now();
+    let out = match flags.one("out") {
+        Some(dir) => PathBuf::from(dir),
+        None => root.join("reports").join(timestamp_folder(now)),
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+
+    eprintln!("==> 1/3 vectors");
+    let manifest = Manifest::pinned()?;
+    let vectors_root = vectors::resolve_root(&manifest)?;
+    let check = vectors::check(&manifest, &vectors_root);
+    vectors::print_check(&check);
+
+    eprintln!("==> 2/3 conformance suites (release build; a cold build takes several minutes)");
+    let suites_json = out.join("suites.json");
+    let _ = std::fs::remove_file(&suites_json);
+    let status = Command::new(cargo())
+        .current_dir(&root)
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "sonet-suites",
+            "--test",
+            "conformance",
+            "--",
+        ])
+        .env("SONET_VECTORS", &vectors_root)
+        .env("SONET_SUITES", suites.join(","))
+        .env("SONET_RESULTS_OUT", &suites_json)
+        .status()
+        .context("running cargo test for the conformance suites")?;
+    let run: Option<SuiteRun> = std::fs::read(&suites_json)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let _ = std::fs::remove_file(&suites_json);
+
+    eprintln!("==> 3/3 report");
+    let mut reasons = Vec::new();
+    let bad_files: Vec<String> = check
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Ok)
+        .map(|f| f.detail.clone())
+        .collect();
+    reasons.extend(bad_files);
+    let run = match run {
+        Some(run) => run,
+        None => {
+            reasons.push(format!(
+                "the conformance run produced no results (cargo exited with {status}); see the build output above"
+            ));
+            SuiteRun {
+                suites: suites.clone(),
+                ..Default::default()
+            }
+        }
+    };
+    reasons.extend(verdict_reasons(&run));
+    if !status.success() && reasons.is_empty() {
+        reasons.push(format!("the conformance run exited with {status}"));
+    }
+    let command = std::iter::once("cargo xtask verify".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let report = Report {
+        schema: 1,
+        generated_at: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        command,
+        verdict: Verdict {
+            ok: reasons.is_empty(),
+            reasons,
+        },
+        environment: environment::collect(&root),
+        vectors: check,
+        run,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    };
+    report::write_all(&report, &out)?;
+    point_latest(&root, &out);
+    print_summary(&report, &out);
+    Ok(if report.verdict.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Why a suite run is not green, one line per cause.
+fn verdict_reasons(run: &SuiteRun) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for error in &run.errors {
+        reasons.push(format!(
+            "suite {} could not run: {}",
+            error.suite, error.error
+        ));
+    }
+    for set in &run.sets {
+        if let Some(error) = &set.error {
+            reasons.push(format!(
+                "{} {} ({}): {error}",
+                set.suite, set.set, set.provider
+            ));
+        }
+        if set.counts.fail > 0 {
+            reasons.push(format!(
+                "{} {} ({}): {} failed cases",
+                set.suite, set.set, set.provider, set.counts.fail
+            ));
+        }
+    }
+    for suite in &run.suites {
+        if !run.sets.iter().any(|s| &s.suite == suite) {
+            reasons.push(format!("suite {suite} produced no results"));
+        }
+    }
+    reasons
+}
+
+fn point_latest(root: &Path, out: &Path) {
+    let latest = root.join("reports").join("latest");
+    let _ = std::fs::remove_file(&latest);
+    let _ = std::fs::remove_dir_all(&latest);
+    let target = match out.parent() {
+        Some(parent) if parent == root.join("reports") => out
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| out.to_path_buf()),
+        _ => std::fs::canonicalize(out).unwrap_or_else(|_| out.to_path_buf()),
+    };
+    #[cfg(unix)]
+    if let Err(e) = std::os::unix::fs::symlink(&target, &latest) {
+        eprintln!(
+            "warning: cannot point {} at {}: {e}",
+            latest.display(),
+            target.display()
+        );
+    }
+}
+
+fn print_summary(report: &Report, out: &Path) {
+    let totals = report.run.totals();
+    let unsupported_pct = if totals.total() == 0 {
+        0.0
+    } else {
+        100.0 * totals.unsupported as f64 / totals.total() as f64
+    };
+    eprintln!(
+        "{} cases in {} sets: {} pass, {} fail, {} unsupported ({unsupported_pct:.2}%); {} claims checked",
+        totals.total(),
+        report.run.sets.len(),
+        totals.pass,
+        totals.fail,
+        totals.unsupported,
+        report.run.claims.len()
+    );
+    let fails: Vec<_> = report
+        .run
+        .sets
+        .iter()
+        .flat_map(|s| s.cases.iter().map(move |c| (s, c)))
+        .filter(|(_, c)| c.outcome == Outcome::Fail)
+        .take(10)
+        .collect();
+    for (set, case) in fails {
+        eprintln!(
+            "  FAIL {} {} ({}) {}: {}",
+            set.suite, set.set, set.provider, case.id, case.detail
+        );
+    }
+    if report.verdict.ok {
+        eprintln!("verdict: PASS");
+    } else {
+        eprintln!("verdict: FAIL");
+        for reason in &report.verdict.reasons {
+            eprintln!("  - {reason}");
+        }
+    }
+    eprintln!("report: {}", out.join("index.html").display());
+}
+
+fn test(args: &[String]) -> Result<ExitCode> {
+    let manifest = Manifest::pinned()?;
+    let vectors_root = vectors::resolve_root(&manifest)?;
+    let status = Command::new(cargo())
+        .current_dir(workspace_root())
+        .args(["test", "--workspace", "--release"])
+        .args(args)
+        .env("SONET_VECTORS", &vectors_root)
+        .status()
+        .context("running cargo test")?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn rerender(args: &[String]) -> Result<ExitCode> {
+    let flags = Flags::parse(args, &["from", "out"])?;
+    let from = PathBuf::from(flags.one("from").context("--from DIR is required")?);
+    let out = flags
+        .one("out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| from.clone());
+    let path = from.join("results.json");
+    let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let report: Report =
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
+    std::fs::create_dir_all(&out)?;
+    report::write_all(&report, &out)?;
+    eprintln!("report: {}", out.join("index.html").display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn vectors_command(args: &[String]) -> Result<ExitCode> {
+    let manifest = Manifest::pinned()?;
+    match args.split_first() {
+        Some((cmd, rest)) if cmd == "check" => {
+            let flags = Flags::parse(rest, &["dir"])?;
+            let dir = match flags.one("dir") {
+                Some(dir) => PathBuf::from(dir),
+                None => std::env::var_os(vectors::VECTORS_ENV)
+                    .map(PathBuf::from)
+                    .context("give --dir DIR or set SONET_VECTORS")?,
+            };
+            let check = vectors::check(&manifest, &dir);
+            Ok(if vectors::print_check(&check) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Some((cmd, rest)) if cmd == "fetch" => {
+            let flags = Flags::parse(rest, &["dest", "base-url"])?;
+            let dest = PathBuf::from(flags.one("dest").context("--dest DIR is required")?);
+            let base = flags.one("base-url").unwrap_or_else(vectors::base_url);
+            let fetched = vectors::fetch(&manifest, &dest, &base, true)?;
+            eprintln!("vectors: fetched {fetched} files into {}", dest.display());
+            let check = vectors::check(&manifest, &dest);
+            Ok(if vectors::print_check(&check) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Some((cmd, rest)) if cmd == "generate" => {
+            Flags::parse(rest, &[])?;
+            let dir = workspace_root().join("vectors").join("sonet");
+            let status = Command::new(cargo())
+                .current_dir(workspace_root())
+                .args([
+                    "run",
+                    "--release",
+                    "-p",
+                    "sonet-suites",
+                    "--bin",
+                    "sonet-suites",
+                    "--",
+                ])
+                .arg("generate-kats")
+                .arg("--out")
+                .arg(&dir)
+                .status()
+                .context("running the KAT generator")?;
+            Ok(if status.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        _ => {
+            eprintln!(
+                "error: expected `vectors check`, `vectors fetch` or `vectors generate`\n\n{HELP}"
+            );
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sonet_suites::results::{Case, SetResult};
+
+    #[test]
+    fn flags_accept_repeats_and_inline_values() {
+        let args: Vec<String> = ["--suite", "fips203", "--suite=fips204", "--out", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let flags = Flags::parse(&args, &["suite", "out"]).unwrap();
+        assert_eq!(flags.all("suite"), vec!["fips203", "fips204"]);
+        assert_eq!(flags.one("out").as_deref(), Some("x"));
+        assert!(Flags::parse(&["--bogus".to_string()], &["suite"]).is_err());
+        assert!(Flags::parse(&["--suite".to_string()], &["suite"]).is_err());
+    }
+
+    #[test]
+    fn a_failed_case_or_a_silent_suite_makes_the_verdict_fail() {
+        let mut set = SetResult::new("fips203", "s", "p");
+        set.push(Case {
+            id: "1".into(),
+            params: String::new(),
+            kind: String::new(),
+            outcome: Outcome::Fail,
+            detail: "x".into(),
+        });
+        let run = SuiteRun {
+            suites: vec!["fips203".into(), "fips204".into()],
+            sets: vec![set],
+            ..Default::default()
+        };
+        let reasons = verdict_reasons(&run);
+        assert!(
+            reasons.iter().any(|r| r.contains("1 failed cases")),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|r| r.contains("suite fips204 produced no results")),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn timestamp_folders_sort_chronologically() {
+        let t = time::OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert_eq!(timestamp_folder(t), "20270115T080000Z");
+    }
+}

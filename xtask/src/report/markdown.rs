@@ -1,0 +1,646 @@
+//! `report.md`: the report as a pull-request comment (GitHub-flavoured Markdown). Verdict and
+//! totals first, then the matrix, failures, claims, what was not verified, the vector sources
+//! (collapsed) and the environment. Every table cell is escaped; the comment stays under the
+//! size a code host accepts by collapsing the source list into a pointer to `index.html` if needed.
+
+use std::fmt::{self, Display, Write};
+
+use sonet_suites::results::{Counts, Verdict as ClaimVerdict};
+
+use super::{
+    cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
+    not_verified_claims, percent, short_commit, tone, truncate, Overview, Report, Tone,
+};
+
+/// How many failed cases are listed individually.
+const FAILURE_CAP: usize = 50;
+/// How many unsupported groups are listed individually.
+const GROUP_CAP: usize = 100;
+/// How many characters of a free-text cell are shown.
+const CELL_CAP: usize = 300;
+/// GitHub rejects comments over 65 536 characters; stay clear of it.
+const SIZE_BUDGET: usize = 60_000;
+
+pub fn render_markdown(report: &Report) -> String {
+    let o = Overview::of(report);
+    let mut body = String::with_capacity(16 * 1024);
+    let mut sources = String::new();
+    let mut environment = String::new();
+    // Writing into a String cannot fail.
+    let _ = main_sections(&mut body, report, &o);
+    let _ = sources_section(&mut sources, report);
+    let _ = environment_section(&mut environment, report);
+    if body.len() + sources.len() + environment.len() > SIZE_BUDGET {
+        sources = format!(
+            "### Vector sources\n\nThe list of {} vector set(s) and {} pinned file(s) is too long for a comment; see `index.html` or `results.json`.\n\n",
+            report.run.sets.len(),
+            report.vectors.files.len()
+        );
+    }
+    body.push_str(&sources);
+    body.push_str(&environment);
+    body
+}
+
+/// Escapes text for Markdown prose and table cells: table pipes, inline markup, HTML, and line
+/// breaks (a cell is one line).
+struct M<'a>(&'a str);
+
+impl Display for M<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for ch in self.0.chars() {
+            match ch {
+                '|' => f.write_str("\\|")?,
+                '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
+                    f.write_char('\\')?;
+                    f.write_char(ch)?;
+                }
+                '&' => f.write_str("&amp;")?,
+                '<' => f.write_str("&lt;")?,
+                '>' => f.write_str("&gt;")?,
+                '\n' | '\r' | '\t' => f.write_char(' ')?,
+                c if c.is_control() => f.write_char('\u{FFFD}')?,
+                c => f.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An identifier, hash or path as a code span inside a table cell; pipes are escaped (GitHub
+/// applies the table's `\|` before parsing the span).
+struct C<'a>(&'a str);
+
+impl Display for C<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let clean: String = self
+            .0
+            .chars()
+            .map(|c| match c {
+                '\n' | '\r' | '\t' => ' ',
+                c if c.is_control() => '\u{FFFD}',
+                c => c,
+            })
+            .collect::<String>()
+            .replace('|', "\\|");
+        if clean.trim().is_empty() {
+            return Ok(());
+        }
+        let mut longest = 0;
+        let mut run = 0;
+        for c in clean.chars() {
+            run = if c == '`' { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        let fence = "`".repeat(longest + 1);
+        let pad = if clean.starts_with('`') || clean.ends_with('`') {
+            " "
+        } else {
+            ""
+        };
+        write!(f, "{fence}{pad}{clean}{pad}{fence}")
+    }
+}
+
+fn cell(counts: &Counts) -> String {
+    let mark = match tone(counts) {
+        Tone::Good => "🟩",
+        Tone::Warn => "🟨",
+        Tone::Bad => "🟥",
+    };
+    format!("{mark} {}", counts_triple(counts))
+}
+
+fn claim_mark(verdict: ClaimVerdict) -> &'static str {
+    match verdict {
+        ClaimVerdict::Confirmed => "✅",
+        ClaimVerdict::Refuted => "❌",
+        ClaimVerdict::NotVerified => "⚠️",
+    }
+}
+
+fn main_sections(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Result {
+    // Verdict and totals.
+    if o.ok {
+        writeln!(out, "## ✅ Sonet conformance: PASS\n")?;
+    } else {
+        writeln!(out, "## ❌ Sonet conformance: FAIL\n")?;
+        for reason in &o.reasons {
+            writeln!(out, "- {}", M(reason))?;
+        }
+        writeln!(out)?;
+    }
+    let t = &o.totals;
+    let files = &report.vectors.files;
+    writeln!(
+        out,
+        "**{} cases:** {} pass · {} fail · {} unsupported ({} unsupported) — {} vector set(s) in {} suite(s) · claims: {} confirmed, {} refuted, {} not verified · vector files: {} of {} match their pin\n",
+        t.total(),
+        t.pass,
+        t.fail,
+        t.unsupported,
+        percent(t.unsupported, t.total()),
+        report.run.sets.len(),
+        o.suites.len(),
+        o.claims.confirmed,
+        o.claims.refuted,
+        o.claims.not_verified,
+        files.len() - o.bad_files.len(),
+        files.len()
+    )?;
+    writeln!(
+        out,
+        "<sub>Generated {} by {} in {} · git {}{}</sub>\n",
+        M(&report.generated_at),
+        M(&report.command),
+        M(&duration_s(report.elapsed_seconds)),
+        M(&short_commit(&report.environment.git_revision)),
+        if report.environment.git_dirty {
+            " (dirty)"
+        } else {
+            ""
+        }
+    )?;
+
+    matrix(out, o)?;
+    failures(out, report, o)?;
+    claims(out, report)?;
+    not_verified(out, report, o)?;
+    Ok(())
+}
+
+fn matrix(out: &mut String, o: &Overview<'_>) -> fmt::Result {
+    writeln!(out, "### Conformance matrix\n")?;
+    if o.rows.is_empty() && o.empty_suites.is_empty() {
+        writeln!(out, "No case was run.\n")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "Cells: pass / fail / unsupported — 🟥 a case failed, 🟨 some cases unsupported, 🟩 all passed, — not covered by that provider.\n"
+    )?;
+    write!(out, "| Suite | Parameter set |")?;
+    if o.providers.is_empty() {
+        write!(out, " Providers |")?;
+    }
+    for provider in &o.providers {
+        write!(out, " {} |", M(provider))?;
+    }
+    write!(out, "\n|---|---|")?;
+    for _ in 0..o.providers.len().max(1) {
+        write!(out, "---|")?;
+    }
+    writeln!(out)?;
+    for suite in &o.suites {
+        for (_, params) in o.rows.iter().filter(|(s, _)| s == suite) {
+            write!(out, "| {} | {} |", M(suite), M(params))?;
+            for provider in &o.providers {
+                match o.cell(suite, params, provider) {
+                    Some(counts) => write!(out, " {} |", cell(counts))?,
+                    None => write!(out, " — |")?,
+                }
+            }
+            writeln!(out)?;
+        }
+        if let Some(empty) = o.empty_suites.iter().find(|e| e.suite == *suite) {
+            write!(
+                out,
+                "| {} | — | ⛔ no cases: {} |",
+                M(suite),
+                M(&empty.note)
+            )?;
+            for _ in 1..o.providers.len() {
+                write!(out, " |")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    if !o.providers.is_empty() {
+        write!(out, "| **All** | |")?;
+        for provider in &o.providers {
+            write!(out, " {} |", cell(&o.provider_totals(provider)))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)
+}
+
+fn failures(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Result {
+    let total = o.failures.len();
+    writeln!(out, "### Failures ({total})\n")?;
+    if total == 0 {
+        writeln!(out, "No case failed.\n")?;
+    } else {
+        if total > FAILURE_CAP {
+            writeln!(
+                out,
+                "Showing the first {FAILURE_CAP} of {total} failed cases; `index.html` lists 200 and `results.json` all.\n"
+            )?;
+        }
+        writeln!(
+            out,
+            "| Suite | Set | Provider | Case | Parameters | Kind | Detail |\n|---|---|---|---|---|---|---|"
+        )?;
+        for (set, case) in o.failures.iter().take(FAILURE_CAP) {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                M(&set.suite),
+                C(&set.set),
+                M(&set.provider),
+                C(&case.id),
+                M(&case.params),
+                M(&case.kind),
+                M(&truncate(&case.detail, CELL_CAP))
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !o.set_errors.is_empty() || !report.run.errors.is_empty() {
+        writeln!(out, "#### Sets and suites that could not be checked\n")?;
+        writeln!(
+            out,
+            "| Suite | Set | Provider | Cases read | Error |\n|---|---|---|---|---|"
+        )?;
+        for error in &report.run.errors {
+            writeln!(
+                out,
+                "| {} | (suite could not run) | | | {} |",
+                M(&error.suite),
+                M(&truncate(&error.error, CELL_CAP))
+            )?;
+        }
+        for set in &o.set_errors {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                M(&set.suite),
+                C(&set.set),
+                M(&set.provider),
+                M(&cases_read(set)),
+                M(&truncate(
+                    set.error.as_deref().unwrap_or_default(),
+                    CELL_CAP
+                ))
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn claims(out: &mut String, report: &Report) -> fmt::Result {
+    let claims = &report.run.claims;
+    writeln!(out, "### Design-document claims ({})\n", claims.len())?;
+    if claims.is_empty() {
+        writeln!(out, "No claim was checked.\n")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "| Claim | Section | Claimed | Measured | Verdict | How measured / why not |\n|---|---|---|---|---|---|"
+    )?;
+    for claim in claims {
+        writeln!(
+            out,
+            "| “{}” ({}) | {} | {} | {} | {} {} | {} |",
+            M(&claim.quote),
+            C(&claim.id),
+            M(&claim.section),
+            M(&claim.claimed),
+            M(&claim.measured),
+            claim_mark(claim.verdict),
+            claim_label(claim.verdict),
+            M(&truncate(&claim.reason, CELL_CAP))
+        )?;
+    }
+    writeln!(out)
+}
+
+fn not_verified(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Result {
+    writeln!(out, "### Not verified\n")?;
+    let t = &o.totals;
+    if o.unsupported.is_empty() {
+        writeln!(
+            out,
+            "**Unsupported cases:** none — every case read was executed.\n"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "**Unsupported cases:** {} ({} of all cases), in {} group(s):\n",
+            t.unsupported,
+            percent(t.unsupported, t.total()),
+            o.unsupported.len()
+        )?;
+        writeln!(
+            out,
+            "| Suite | Set | Provider | Reason | Cases |\n|---|---|---|---|---|"
+        )?;
+        for group in o.unsupported.iter().take(GROUP_CAP) {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                M(group.suite),
+                C(group.set),
+                M(group.provider),
+                M(&truncate(group.reason, CELL_CAP)),
+                group.count
+            )?;
+        }
+        writeln!(out)?;
+        if o.unsupported.len() > GROUP_CAP {
+            let rest = &o.unsupported[GROUP_CAP..];
+            let cases: u64 = rest.iter().map(|g| g.count).sum();
+            writeln!(
+                out,
+                "… and {} more group(s) covering {cases} case(s), listed in `index.html`.\n",
+                rest.len()
+            )?;
+        }
+    }
+
+    let pending: Vec<_> = not_verified_claims(&report.run.claims).collect();
+    if pending.is_empty() {
+        writeln!(out, "**Claims not verified:** none.\n")?;
+    } else {
+        writeln!(out, "**Claims not verified:** {}\n", pending.len())?;
+        for claim in pending {
+            writeln!(
+                out,
+                "- {} — “{}”: {}",
+                M(&claim.id),
+                M(&claim.quote),
+                M(&truncate(&claim.reason, CELL_CAP))
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    let errored = o.set_errors.len() + report.run.errors.len();
+    if errored == 0 && o.empty_suites.is_empty() {
+        writeln!(out, "**Sets and suites not checked:** none.\n")?;
+    } else {
+        writeln!(
+            out,
+            "**Sets and suites not checked:** {} set error(s), {} suite error(s) (listed under Failures).",
+            o.set_errors.len(),
+            report.run.errors.len()
+        )?;
+        for empty in &o.empty_suites {
+            writeln!(out, "- {}: {}", M(empty.suite), M(&empty.note))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn sources_section(out: &mut String, report: &Report) -> fmt::Result {
+    let files = &report.vectors.files;
+    let sets = &report.run.sets;
+    writeln!(out, "### Vector sources\n")?;
+    let bad: Vec<_> = files
+        .iter()
+        .filter(|f| f.status != super::FileStatus::Ok)
+        .collect();
+    if !bad.is_empty() {
+        writeln!(
+            out,
+            "**{} pinned vector file(s) do not match their pin:**\n",
+            bad.len()
+        )?;
+        writeln!(out, "| Path | Status | Detail |\n|---|---|---|")?;
+        for file in bad {
+            writeln!(
+                out,
+                "| {} | {} | {} |",
+                C(&file.path),
+                file_status_label(file.status),
+                M(&truncate(&file.detail, CELL_CAP))
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    writeln!(
+        out,
+        "<details><summary>{} vector set(s) and their upstream sources</summary>\n",
+        sets.len()
+    )?;
+    writeln!(
+        out,
+        "| Suite | Set | Provider | Cases read | Elapsed | Source | sha256 |\n|---|---|---|---|---|---|---|"
+    )?;
+    for set in sets {
+        let sources: Vec<String> = set
+            .sources
+            .iter()
+            .map(|s| format!("{}@{}:{}", s.repo, short_commit(&s.commit), s.upstream_path))
+            .collect();
+        let hashes: Vec<&str> = set.sources.iter().map(|s| s.sha256.as_str()).collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            M(&set.suite),
+            C(&set.set),
+            M(&set.provider),
+            M(&cases_read(set)),
+            M(&duration_ms(set.elapsed_ms)),
+            C(&sources.join(" ; ")),
+            C(&hashes.join(" ; "))
+        )?;
+    }
+    writeln!(out, "\n</details>\n")?;
+
+    writeln!(
+        out,
+        "<details><summary>{} pinned vector file(s) under {}</summary>\n",
+        files.len(),
+        M(&report.vectors.root)
+    )?;
+    writeln!(
+        out,
+        "| Path | Status | Repository | Commit | sha256 | Size | License |\n|---|---|---|---|---|---|---|"
+    )?;
+    for file in files {
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            C(&file.path),
+            file_status_label(file.status),
+            M(&file.repo),
+            C(&short_commit(&file.commit)),
+            C(&file.sha256),
+            file.size,
+            M(&file.license)
+        )?;
+    }
+    writeln!(out, "\n</details>\n")
+}
+
+fn environment_section(out: &mut String, report: &Report) -> fmt::Result {
+    let env = &report.environment;
+    writeln!(out, "### Environment\n")?;
+    let features: Vec<String> = env
+        .cpu_features
+        .iter()
+        .map(|f| format!("{} {}", if f.present { "✓" } else { "✗" }, M(&f.label)))
+        .collect();
+    writeln!(
+        out,
+        "- **CPU:** {} · {} core(s) · {}",
+        M(&env.cpu_model),
+        env.cores,
+        if features.is_empty() {
+            "no feature recorded".to_owned()
+        } else {
+            features.join(", ")
+        }
+    )?;
+    writeln!(
+        out,
+        "- **OS:** {} · **rustc:** {} · **profile:** {}",
+        M(&env.os),
+        M(&env.rustc),
+        M(&env.profile)
+    )?;
+    writeln!(
+        out,
+        "- **Git:** {}{}",
+        M(&env.git_revision),
+        if env.git_dirty {
+            " (dirty: uncommitted changes)"
+        } else {
+            ""
+        }
+    )?;
+    let crates: Vec<String> = env
+        .crates
+        .iter()
+        .map(|c| format!("{} {}", M(&c.name), M(&c.version)))
+        .collect();
+    writeln!(
+        out,
+        "- **Crates under test:** {}",
+        if crates.is_empty() {
+            "none recorded".to_owned()
+        } else {
+            crates.join(", ")
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::sample_report;
+    use super::*;
+
+    fn md() -> String {
+        render_markdown(&sample_report())
+    }
+
+    #[test]
+    fn verdict_and_totals() {
+        let text = md();
+        assert!(text.starts_with("## ❌ Sonet conformance: FAIL\n"));
+        assert!(text.contains("- 1 vector file altered\n"));
+        assert!(text.contains("**9 cases:** 5 pass · 1 fail · 3 unsupported (33.3% unsupported)"));
+    }
+
+    #[test]
+    fn matrix_rows() {
+        let text = md();
+        assert!(
+            text.contains("| Suite | Parameter set | aws-lc | rustcrypto |\n|---|---|---|---|\n")
+        );
+        assert!(text.contains("| fips203 | ML-KEM-768 | 🟩 3 / 0 / 0 | 🟥 1 / 1 / 1 |\n"));
+        assert!(text.contains("| fips204 | ML-DSA-44 | — | 🟨 1 / 0 / 2 |\n"));
+        assert!(text
+            .contains("| fips205 | — | ⛔ no cases: suite did not run: vector file missing | |\n"));
+        assert!(text.contains("| **All** | | 🟩 3 / 0 / 0 | 🟥 2 / 1 / 3 |\n"));
+    }
+
+    #[test]
+    fn failures_are_listed_and_escaped() {
+        let text = md();
+        assert!(text.contains("### Failures (1)"));
+        let row = text
+            .lines()
+            .find(|l| l.contains("`tcId 2`"))
+            .unwrap_or_default();
+        assert!(row.starts_with(
+            "| fips203 | `mlkem_768_test.json` | rustcrypto | `tcId 2` | ML-KEM-768 | decaps |"
+        ));
+        // Pipes, HTML and control characters in the detail cannot break the table or the page.
+        assert!(row.contains(
+            "&lt;script&gt;alert('x')&lt;/script&gt; &amp; \"quoted\" \\| piped\u{FFFD} |"
+        ));
+        assert!(!text.contains("<script"));
+        // Seven columns, so eight unescaped pipes.
+        let unescaped = row.replace("\\|", "").matches('|').count();
+        assert_eq!(unescaped, 8, "{row}");
+    }
+
+    #[test]
+    fn escapes_pipes_in_cells() {
+        let mut report = sample_report();
+        report.run.sets[0].set = "a|b.json".into();
+        report.run.claims[0].quote = "x | y".into();
+        let text = render_markdown(&report);
+        assert!(text.contains("`a\\|b.json`"));
+        assert!(text.contains("“x \\| y”"));
+        assert!(!text.contains("a|b"));
+    }
+
+    #[test]
+    fn claims_not_verified_and_sources() {
+        let text = md();
+        assert!(text.contains("| “Kyber-768: 1184-byte public keys” (`kyber-768-public-key`) | 2. NIST PQC Algorithm Integration | 1184 bytes | 1184 bytes (rustcrypto, aws-lc) | ✅ confirmed |"));
+        assert!(text.contains("| ❌ refuted |"));
+        assert!(text.contains("| ⚠️ not verified |"));
+        assert!(text.contains("| fips204 | `mldsa_44_verify_test.json` | rustcrypto | external mu not supported | 2 |"));
+        assert!(text.contains("| fips203 | `mlkem_768_test.json` | rustcrypto | deterministic encapsulation not exposed | 1 |"));
+        assert!(text.contains(
+            "- mls-group-size — “MLS scales to 10k members”: MLS is not part of this stage"
+        ));
+        assert!(text.contains("read 3 cases but the file declares 4"));
+        assert!(text.contains(
+            "| `acvp/ML-DSA-sigVer.json` | altered | expected sha256 cdcd…, found 0000… |"
+        ));
+        assert!(text.contains("`C2SP/wycheproof@0123456789ab:testvectors_v1/mlkem_768_test.json`"));
+        assert!(text.contains("<details><summary>3 vector set(s)"));
+        assert!(text.contains("- **CPU:** Test CPU @ 3.0GHz · 8 core(s) · ✓ AES-NI, ✗ AVX-512"));
+        assert!(text.contains("(dirty: uncommitted changes)"));
+    }
+
+    #[test]
+    fn caps_failures_and_stays_within_a_comment() {
+        let mut report = sample_report();
+        for s in 0..200 {
+            let mut set =
+                sonet_suites::results::SetResult::new("fips203", &format!("set {s}"), "aws-lc");
+            for i in 0..20 {
+                set.push(sonet_suites::results::Case {
+                    id: format!("c{s}-{i}"),
+                    params: "ML-KEM-512".into(),
+                    kind: "decaps".into(),
+                    outcome: sonet_suites::results::Outcome::Fail,
+                    detail: "x".repeat(500),
+                });
+            }
+            report.run.sets.push(set);
+        }
+        let text = render_markdown(&report);
+        assert!(text.contains("### Failures (4001)"));
+        assert!(text.contains("Showing the first 50 of 4001 failed cases"));
+        assert!(text.len() < 65_536, "{} bytes", text.len());
+    }
+
+    #[test]
+    fn code_spans_survive_backticks() {
+        assert_eq!(C("a`b").to_string(), "``a`b``");
+        assert_eq!(C("`x").to_string(), "`` `x ``");
+        assert_eq!(C("").to_string(), "");
+    }
+}

@@ -1,0 +1,673 @@
+//! The compliance report: the model (`results.json`) and its three renderings — a self-contained
+//! `index.html` for reviewers, `report.md` for a pull-request comment and `junit.xml` for CI.
+//!
+//! The renderers never drop a result silently: every failed case is listed (up to a stated cap,
+//! with the total), every unsupported case is counted under its reason, and a verdict recorded as
+//! PASS is shown as FAIL, with the reasons, if the results it summarises contain problems.
+
+pub mod model;
+
+mod html;
+mod junit;
+mod markdown;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Context as _;
+use sonet_suites::results::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
+
+pub use html::render_html;
+pub use junit::render_junit;
+pub use markdown::render_markdown;
+pub use model::*;
+
+/// Writes `results.json`, `report.md`, `junit.xml` and `index.html` into `dir` (created if absent).
+pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating report folder {}", dir.display()))?;
+    let json = serde_json::to_string_pretty(report).context("serialising results.json")?;
+    let outputs = [
+        ("results.json", json),
+        ("report.md", render_markdown(report)),
+        ("junit.xml", render_junit(report)),
+        ("index.html", render_html(report)),
+    ];
+    for (name, text) in outputs {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The reason shown for an unsupported case that carries none.
+const NO_REASON: &str = "(no reason recorded)";
+
+/// Unsupported cases that share a suite, set, provider and reason.
+pub(crate) struct UnsupportedGroup<'a> {
+    pub suite: &'a str,
+    pub set: &'a str,
+    pub provider: &'a str,
+    pub reason: &'a str,
+    pub count: u64,
+    /// The first few case ids, for the reader to look up.
+    pub sample_ids: Vec<&'a str>,
+}
+
+/// (suite, set, provider, reason).
+type GroupKey<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+/// How many case ids an unsupported group shows.
+const SAMPLE_IDS: usize = 8;
+
+/// A suite with no row in the matrix (no case was read for it), and why.
+pub(crate) struct EmptySuite<'a> {
+    pub suite: &'a str,
+    pub note: String,
+}
+
+#[derive(Default)]
+pub(crate) struct ClaimCounts {
+    pub confirmed: usize,
+    pub refuted: usize,
+    pub not_verified: usize,
+}
+
+/// Everything the renderers derive from a report, computed once.
+pub(crate) struct Overview<'a> {
+    /// The verdict as displayed: the recorded one, turned to FAIL if the results contradict it.
+    pub ok: bool,
+    pub reasons: Vec<String>,
+    pub totals: Counts,
+    /// Every failed case, in run order.
+    pub failures: Vec<(&'a SetResult, &'a Case)>,
+    pub unsupported: Vec<UnsupportedGroup<'a>>,
+    pub set_errors: Vec<&'a SetResult>,
+    /// Suites in display order: requested first, then any others that produced results.
+    pub suites: Vec<&'a str>,
+    pub providers: Vec<&'a str>,
+    /// (suite, parameter set) rows of the matrix, sorted.
+    pub rows: Vec<(String, String)>,
+    pub matrix: BTreeMap<(String, String, String), Counts>,
+    pub empty_suites: Vec<EmptySuite<'a>>,
+    pub bad_files: Vec<&'a VectorFileStatus>,
+    pub claims: ClaimCounts,
+}
+
+impl<'a> Overview<'a> {
+    pub fn of(report: &'a Report) -> Self {
+        let run = &report.run;
+        let totals = run.totals();
+
+        let mut failures = Vec::new();
+        let mut groups: BTreeMap<GroupKey<'a>, (u64, Vec<&'a str>)> = BTreeMap::new();
+        for set in &run.sets {
+            for case in &set.cases {
+                match case.outcome {
+                    Outcome::Pass => {}
+                    Outcome::Fail => failures.push((set, case)),
+                    Outcome::Unsupported => {
+                        let reason = if case.detail.trim().is_empty() {
+                            NO_REASON
+                        } else {
+                            case.detail.as_str()
+                        };
+                        let key = (
+                            set.suite.as_str(),
+                            set.set.as_str(),
+                            set.provider.as_str(),
+                            reason,
+                        );
+                        let entry = groups.entry(key).or_default();
+                        entry.0 += 1;
+                        if entry.1.len() < SAMPLE_IDS {
+                            entry.1.push(case.id.as_str());
+                        }
+                    }
+                }
+            }
+        }
+        let unsupported = groups
+            .into_iter()
+            .map(
+                |((suite, set, provider, reason), (count, sample_ids))| UnsupportedGroup {
+                    suite,
+                    set,
+                    provider,
+                    reason,
+                    count,
+                    sample_ids,
+                },
+            )
+            .collect();
+
+        let set_errors: Vec<&SetResult> = run.sets.iter().filter(|s| s.error.is_some()).collect();
+
+        let mut suites: Vec<&str> = Vec::new();
+        let names = run
+            .suites
+            .iter()
+            .chain(run.sets.iter().map(|s| &s.suite))
+            .chain(run.errors.iter().map(|e| &e.suite));
+        for name in names {
+            if !suites.contains(&name.as_str()) {
+                suites.push(name);
+            }
+        }
+
+        let providers: Vec<&str> = run
+            .sets
+            .iter()
+            .map(|s| s.provider.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+
+        let matrix = run.matrix();
+        let rows: Vec<(String, String)> = matrix
+            .keys()
+            .map(|(suite, params, _)| (suite.clone(), params.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+
+        let mut empty_suites = Vec::new();
+        for &suite in &suites {
+            if rows.iter().any(|(s, _)| s == suite) {
+                continue;
+            }
+            let errors: Vec<&str> = run
+                .errors
+                .iter()
+                .filter(|e| e.suite == suite)
+                .map(|e| e.error.as_str())
+                .collect();
+            let sets = run.sets.iter().filter(|s| s.suite == suite).count();
+            let note = if !errors.is_empty() {
+                format!("suite did not run: {}", errors.join("; "))
+            } else if sets == 0 {
+                "no vector set was checked".to_owned()
+            } else {
+                format!("no case was read from its {sets} set(s)")
+            };
+            empty_suites.push(EmptySuite { suite, note });
+        }
+
+        let bad_files: Vec<&VectorFileStatus> = report
+            .vectors
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Ok)
+            .collect();
+
+        let mut claims = ClaimCounts::default();
+        for claim in &run.claims {
+            match claim.verdict {
+                ClaimVerdict::Confirmed => claims.confirmed += 1,
+                ClaimVerdict::Refuted => claims.refuted += 1,
+                ClaimVerdict::NotVerified => claims.not_verified += 1,
+            }
+        }
+
+        // Problems the results themselves show, whatever verdict was recorded.
+        let mut problems = Vec::new();
+        if !failures.is_empty() {
+            problems.push(format!("{} case(s) failed", failures.len()));
+        }
+        if !set_errors.is_empty() {
+            problems.push(format!(
+                "{} vector set(s) could not be checked",
+                set_errors.len()
+            ));
+        }
+        if !run.errors.is_empty() {
+            problems.push(format!("{} suite(s) could not run", run.errors.len()));
+        }
+        for requested in &run.suites {
+            let ran = run.sets.iter().any(|s| &s.suite == requested);
+            let errored = run.errors.iter().any(|e| &e.suite == requested);
+            if !ran && !errored {
+                problems.push(format!("requested suite {requested} produced no results"));
+            }
+        }
+        if !bad_files.is_empty() {
+            problems.push(format!(
+                "{} vector file(s) do not match their pin",
+                bad_files.len()
+            ));
+        }
+
+        let mut ok = report.verdict.ok;
+        let mut reasons = report.verdict.reasons.clone();
+        if ok && !problems.is_empty() {
+            ok = false;
+            reasons.push(format!(
+                "the recorded verdict is PASS but the results contradict it: {}",
+                problems.join("; ")
+            ));
+        }
+        if !ok && reasons.is_empty() {
+            reasons.push("no reason was recorded with the failing verdict".to_owned());
+        }
+
+        Overview {
+            ok,
+            reasons,
+            totals,
+            failures,
+            unsupported,
+            set_errors,
+            suites,
+            providers,
+            rows,
+            matrix,
+            empty_suites,
+            bad_files,
+            claims,
+        }
+    }
+
+    pub fn cell(&self, suite: &str, params: &str, provider: &str) -> Option<&Counts> {
+        self.matrix
+            .get(&(suite.to_owned(), params.to_owned(), provider.to_owned()))
+    }
+
+    /// Per-provider totals over the matrix.
+    pub fn provider_totals(&self, provider: &str) -> Counts {
+        let mut total = Counts::default();
+        for ((_, _, p), counts) in &self.matrix {
+            if p == provider {
+                total.add(counts);
+            }
+        }
+        total
+    }
+}
+
+/// The colour class of a counts cell: any fail is bad, any unsupported is a warning.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Tone {
+    Good,
+    Warn,
+    Bad,
+}
+
+pub(crate) fn tone(counts: &Counts) -> Tone {
+    if counts.fail > 0 {
+        Tone::Bad
+    } else if counts.unsupported > 0 {
+        Tone::Warn
+    } else {
+        Tone::Good
+    }
+}
+
+/// "pass / fail / unsupported".
+pub(crate) fn counts_triple(counts: &Counts) -> String {
+    format!("{} / {} / {}", counts.pass, counts.fail, counts.unsupported)
+}
+
+/// `part` as a percentage of `total`, one decimal; never rounds a non-zero share to "0.0%".
+pub(crate) fn percent(part: u64, total: u64) -> String {
+    if total == 0 {
+        return "n/a".to_owned();
+    }
+    let value = part as f64 * 100.0 / total as f64;
+    if part > 0 && value < 0.05 {
+        "<0.1%".to_owned()
+    } else if part < total && value > 99.95 {
+        ">99.9%".to_owned()
+    } else {
+        format!("{value:.1}%")
+    }
+}
+
+pub(crate) fn claim_label(verdict: ClaimVerdict) -> &'static str {
+    match verdict {
+        ClaimVerdict::Confirmed => "confirmed",
+        ClaimVerdict::Refuted => "refuted",
+        ClaimVerdict::NotVerified => "not verified",
+    }
+}
+
+pub(crate) fn file_status_label(status: FileStatus) -> &'static str {
+    match status {
+        FileStatus::Ok => "ok",
+        FileStatus::Missing => "missing",
+        FileStatus::Altered => "altered",
+        FileStatus::Unreadable => "unreadable",
+    }
+}
+
+pub(crate) fn not_verified_claims(claims: &[Claim]) -> impl Iterator<Item = &Claim> {
+    claims
+        .iter()
+        .filter(|c| c.verdict == ClaimVerdict::NotVerified)
+}
+
+/// The first 12 characters of a commit id.
+pub(crate) fn short_commit(commit: &str) -> String {
+    commit.chars().take(12).collect()
+}
+
+/// At most `max` characters of `text`, with a note of how much was cut.
+pub(crate) fn truncate(text: &str, max: usize) -> String {
+    let total = text.chars().count();
+    if total <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push_str(&format!(
+        "… ({} more characters in results.json)",
+        total - max
+    ));
+    out
+}
+
+/// "850 ms", "12.3 s", "4 min 05 s".
+pub(crate) fn duration_ms(ms: u64) -> String {
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms as f64 / 1_000.0)
+    } else {
+        let secs = ms / 1_000;
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    }
+}
+
+pub(crate) fn duration_s(seconds: f64) -> String {
+    if seconds.is_finite() && seconds >= 0.0 {
+        duration_ms((seconds * 1_000.0).round() as u64)
+    } else {
+        "unknown".to_owned()
+    }
+}
+
+/// The case-read column of the sets table: "12 / 12 declared", "11 / 12 declared", "12".
+pub(crate) fn cases_read(set: &SetResult) -> String {
+    match set.expected_cases {
+        Some(expected) => format!("{} / {} declared", set.cases.len(), expected),
+        None => format!("{} (no count declared)", set.cases.len()),
+    }
+}
+
+/// A small but complete report for the renderers' tests: two suites, two providers, a pass, a
+/// fail (with an injection attempt in its detail), unsupported cases, a set error, a suite error,
+/// a claim of each verdict and an altered vector file.
+#[cfg(test)]
+pub(crate) fn sample_report() -> Report {
+    use sonet_suites::results::{Source, SuiteError, SuiteRun};
+
+    fn case(id: &str, params: &str, kind: &str, outcome: Outcome, detail: &str) -> Case {
+        Case {
+            id: id.into(),
+            params: params.into(),
+            kind: kind.into(),
+            outcome,
+            detail: detail.into(),
+        }
+    }
+    fn source(file: &str) -> Source {
+        Source {
+            file: file.into(),
+            repo: "C2SP/wycheproof".into(),
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            upstream_path: format!("testvectors_v1/{file}"),
+            sha256: "ab".repeat(32),
+        }
+    }
+
+    let mut kem_rc = SetResult::new("fips203", "mlkem_768_test.json", "rustcrypto");
+    kem_rc.sources = vec![source("mlkem_768_test.json")];
+    kem_rc.expected_cases = Some(3);
+    kem_rc.push(case(
+        "tcId 1",
+        "ML-KEM-768",
+        "decaps",
+        Outcome::Pass,
+        "shared secret",
+    ));
+    kem_rc.push(case(
+        "tcId 2",
+        "ML-KEM-768",
+        "decaps",
+        Outcome::Fail,
+        "<script>alert('x')</script> & \"quoted\" | piped\u{1}",
+    ));
+    kem_rc.push(case(
+        "tcId 3",
+        "ML-KEM-768",
+        "encaps",
+        Outcome::Unsupported,
+        "deterministic encapsulation not exposed",
+    ));
+    kem_rc.elapsed_ms = 1_250;
+    kem_rc.finish();
+
+    let mut kem_aws = SetResult::new("fips203", "mlkem_768_test.json", "aws-lc");
+    kem_aws.sources = vec![source("mlkem_768_test.json")];
+    kem_aws.expected_cases = Some(3);
+    kem_aws.push(case("tcId 1", "ML-KEM-768", "decaps", Outcome::Pass, ""));
+    kem_aws.push(case("tcId 2", "ML-KEM-768", "decaps", Outcome::Pass, ""));
+    kem_aws.push(case("tcId 3", "ML-KEM-768", "encaps", Outcome::Pass, ""));
+    kem_aws.elapsed_ms = 40;
+    kem_aws.finish();
+
+    let mut dsa_rc = SetResult::new("fips204", "mldsa_44_verify_test.json", "rustcrypto");
+    dsa_rc.sources = vec![source("mldsa_44_verify_test.json")];
+    dsa_rc.expected_cases = Some(4);
+    dsa_rc.push(case("tcId 7", "ML-DSA-44", "verify", Outcome::Pass, ""));
+    dsa_rc.push(case(
+        "tcId 8",
+        "ML-DSA-44",
+        "verify",
+        Outcome::Unsupported,
+        "external mu not supported",
+    ));
+    dsa_rc.push(case(
+        "tcId 9",
+        "ML-DSA-44",
+        "verify",
+        Outcome::Unsupported,
+        "external mu not supported",
+    ));
+    dsa_rc.elapsed_ms = 75_000;
+    dsa_rc.finish(); // 3 read, 4 declared: a set error
+
+    let claims = vec![
+        Claim {
+            id: "kyber-768-public-key".into(),
+            quote: "Kyber-768: 1184-byte public keys".into(),
+            section: "2. NIST PQC Algorithm Integration".into(),
+            claimed: "1184 bytes".into(),
+            measured: "1184 bytes (rustcrypto, aws-lc)".into(),
+            verdict: ClaimVerdict::Confirmed,
+            reason: "measured from generated keys".into(),
+        },
+        Claim {
+            id: "dilithium-2-signature".into(),
+            quote: "Dilithium-2: 2701-byte signatures".into(),
+            section: "2. NIST PQC Algorithm Integration".into(),
+            claimed: "2701 bytes".into(),
+            measured: "2420 bytes".into(),
+            verdict: ClaimVerdict::Refuted,
+            reason: "ML-DSA-44 signatures are 2420 bytes".into(),
+        },
+        Claim {
+            id: "mls-group-size".into(),
+            quote: "MLS scales to 10k members".into(),
+            section: "4. MLS".into(),
+            claimed: "10000 members".into(),
+            measured: String::new(),
+            verdict: ClaimVerdict::NotVerified,
+            reason: "MLS is not part of this stage".into(),
+        },
+    ];
+
+    let run = SuiteRun {
+        suites: vec!["fips203".into(), "fips204".into(), "fips205".into()],
+        sets: vec![kem_rc, kem_aws, dsa_rc],
+        claims,
+        errors: vec![SuiteError {
+            suite: "fips205".into(),
+            error: "vector file missing".into(),
+        }],
+    };
+
+    Report {
+        schema: 1,
+        generated_at: "2025-01-01T00:00:00Z".into(),
+        command: "cargo xtask verify".into(),
+        verdict: Verdict {
+            ok: false,
+            reasons: vec!["1 case failed".into(), "1 vector file altered".into()],
+        },
+        environment: Environment {
+            cpu_model: "Test CPU @ 3.0GHz".into(),
+            cpu_features: vec![
+                CpuFeature {
+                    flag: "aes".into(),
+                    label: "AES-NI".into(),
+                    present: true,
+                },
+                CpuFeature {
+                    flag: "avx512f".into(),
+                    label: "AVX-512".into(),
+                    present: false,
+                },
+            ],
+            cores: 8,
+            os: "Linux 6.1".into(),
+            rustc: "rustc 1.87.0".into(),
+            git_revision: "fedcba9876543210fedcba9876543210fedcba98".into(),
+            git_dirty: true,
+            profile: "release".into(),
+            crates: vec![CrateVersion {
+                name: "ml-kem".into(),
+                version: "0.3.4".into(),
+            }],
+        },
+        vectors: VectorCheck {
+            root: "/cache/vectors".into(),
+            files: vec![
+                VectorFileStatus {
+                    path: "wycheproof/mlkem_768_test.json".into(),
+                    repo: "C2SP/wycheproof".into(),
+                    commit: "0123456789abcdef0123456789abcdef01234567".into(),
+                    upstream_path: "testvectors_v1/mlkem_768_test.json".into(),
+                    sha256: "ab".repeat(32),
+                    size: 1234,
+                    license: "Apache-2.0".into(),
+                    status: FileStatus::Ok,
+                    detail: String::new(),
+                },
+                VectorFileStatus {
+                    path: "acvp/ML-DSA-sigVer.json".into(),
+                    repo: "https://github.com/usnistgov/ACVP-Server".into(),
+                    commit: "89abcdef0123456789abcdef0123456789abcdef".into(),
+                    upstream_path: "gen-val/json-files/ML-DSA-sigVer-FIPS204/prompt.json".into(),
+                    sha256: "cd".repeat(32),
+                    size: 99,
+                    license: "NIST public domain".into(),
+                    status: FileStatus::Altered,
+                    detail: "expected sha256 cdcd…, found 0000…".into(),
+                },
+            ],
+        },
+        run,
+        elapsed_seconds: 81.5,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overview_counts_and_groups() {
+        let report = sample_report();
+        let o = Overview::of(&report);
+        assert!(!o.ok);
+        assert_eq!(o.failures.len(), 1);
+        assert_eq!(o.failures[0].1.id, "tcId 2");
+        assert_eq!(o.totals.unsupported, 3);
+        // Two groups: one per (suite, set, provider, reason).
+        assert_eq!(o.unsupported.len(), 2);
+        let mu = o
+            .unsupported
+            .iter()
+            .find(|g| g.reason == "external mu not supported");
+        assert_eq!(mu.map(|g| g.count), Some(2));
+        assert_eq!(o.set_errors.len(), 1);
+        assert_eq!(o.providers, vec!["aws-lc", "rustcrypto"]);
+        assert_eq!(o.suites, vec!["fips203", "fips204", "fips205"]);
+        assert_eq!(o.empty_suites.len(), 1);
+        assert_eq!(o.empty_suites[0].suite, "fips205");
+        assert_eq!(o.bad_files.len(), 1);
+    }
+
+    #[test]
+    fn a_pass_verdict_contradicted_by_results_is_shown_as_fail() {
+        let mut report = sample_report();
+        report.verdict = Verdict {
+            ok: true,
+            reasons: Vec::new(),
+        };
+        let o = Overview::of(&report);
+        assert!(!o.ok);
+        assert!(o.reasons.iter().any(|r| r.contains("1 case(s) failed")));
+        assert!(o.reasons.iter().any(|r| r.contains("vector file")));
+    }
+
+    #[test]
+    fn a_clean_run_passes() {
+        let mut report = sample_report();
+        report.run.sets.truncate(2);
+        report.run.sets.remove(0);
+        report.run.suites = vec!["fips203".into()];
+        report.run.errors.clear();
+        report.vectors.files.truncate(1);
+        report.verdict = Verdict {
+            ok: true,
+            reasons: Vec::new(),
+        };
+        let o = Overview::of(&report);
+        assert!(o.ok, "{:?}", o.reasons);
+        assert!(o.reasons.is_empty());
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(percent(0, 0), "n/a");
+        assert_eq!(percent(1, 4), "25.0%");
+        assert_eq!(percent(1, 100_000), "<0.1%");
+        assert_eq!(percent(99_999, 100_000), ">99.9%");
+        assert_eq!(short_commit("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short_commit("é"), "é");
+        assert_eq!(
+            truncate("ééé", 2),
+            "éé… (1 more characters in results.json)"
+        );
+        assert_eq!(duration_ms(850), "850 ms");
+        assert_eq!(duration_ms(1_260), "1.3 s");
+        assert_eq!(duration_ms(75_000), "1 min 15 s");
+        assert_eq!(duration_s(f64::NAN), "unknown");
+    }
+
+    #[test]
+    fn write_all_writes_four_files_and_json_round_trips() -> anyhow::Result<()> {
+        let report = sample_report();
+        let dir = std::env::temp_dir().join(format!("sonet-report-test-{}", std::process::id()));
+        write_all(&report, &dir)?;
+        for name in ["results.json", "report.md", "junit.xml", "index.html"] {
+            let meta = std::fs::metadata(dir.join(name))?;
+            assert!(meta.len() > 0, "{name} is empty");
+        }
+        let back: Report =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("results.json"))?)?;
+        assert_eq!(back, report);
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    }
+}
