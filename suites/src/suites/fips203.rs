@@ -339,8 +339,11 @@ fn cctv_follows_final_keygen(readme: &str) -> bool {
 
 const IPD_KEYGEN: &str = "the pinned CCTV snapshot targets FIPS 203 ipd, whose K-PKE.KeyGen hashes G(d) \
 without the parameter byte k that final FIPS 203 (Algorithm 13) appends; Sonet implements final FIPS 203, so \
-key generation from these seeds yields different keys by design (encapsulation and decapsulation, unchanged \
-between ipd and final, are checked with the vector's keys)";
+key generation from these seeds yields different keys by design";
+
+const IPD_ENCAPS_NOTE: &str =
+    "encapsulation and decapsulation, unchanged between ipd and final, are checked \
+with the vector's own keys in the next case";
 
 /// Key generation from one CCTV record's d and z.
 fn cctv_keygen(kem: &dyn Kem, values: &HashMap<&str, &str>) -> CaseResult {
@@ -390,7 +393,7 @@ fn cctv_set(
                     let got = accumulate(kem, ACCUMULATED_ITERATIONS)?;
                     if !final_keygen {
                         return Err(CaseError::Unsupported(format!(
-                            "{IPD_KEYGEN}. Sonet's digest {} cannot match the pinned ipd digest {}",
+                            "Sonet's digest {} cannot equal the pinned FIPS 203 ipd digest {}: {IPD_KEYGEN}",
                             hex::encode(got),
                             hex::encode(&want)
                         )));
@@ -477,7 +480,9 @@ fn cctv_set(
                     if final_keygen {
                         cctv_keygen(kem, &values)
                     } else {
-                        Err(CaseError::Unsupported(IPD_KEYGEN.into()))
+                        Err(CaseError::Unsupported(format!(
+                            "{IPD_KEYGEN}; {IPD_ENCAPS_NOTE}"
+                        )))
                     }
                 });
                 record(set, format!("{path} keygen"), name, "keygen", keygen);
