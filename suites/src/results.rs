@@ -123,17 +123,6 @@ impl SetResult {
     pub fn is_ok(&self) -> bool {
         self.error.is_none() && self.counts.fail == 0
     }
-
-    /// The parameter sets this set covers, in order of first appearance.
-    pub fn params(&self) -> Vec<&str> {
-        let mut seen: Vec<&str> = Vec::new();
-        for case in &self.cases {
-            if !case.params.is_empty() && !seen.contains(&case.params.as_str()) {
-                seen.push(&case.params);
-            }
-        }
-        seen
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

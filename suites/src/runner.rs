@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde_json::Value;
 use sonet::pqc::{PqcError, Provider};
 
-use crate::results::{Case, Outcome, SetResult, SuiteError, SuiteRun};
+use crate::results::{Case, Outcome, SetResult};
 use crate::vectors::VectorStore;
 
 type JobFn = Box<dyn FnOnce(&VectorStore, &mut SetResult) -> Result<(), String> + Send>;
@@ -56,41 +56,6 @@ pub struct Suite {
     pub name: &'static str,
     pub description: &'static str,
     pub jobs: fn() -> Vec<Job>,
-}
-
-/// Runs the named suites (all when `names` is empty), reporting progress through `progress`.
-pub fn run_suites(
-    store: &VectorStore,
-    names: &[String],
-    mut progress: impl FnMut(usize, usize, &SetResult),
-) -> SuiteRun {
-    let all = crate::suites::all();
-    let mut run = SuiteRun::default();
-    let mut jobs = Vec::new();
-    for name in names {
-        if !all.iter().any(|s| s.name == name) {
-            run.errors.push(SuiteError {
-                suite: name.clone(),
-                error: format!(
-                    "no such suite; known suites: {}",
-                    all.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-                ),
-            });
-        }
-    }
-    for suite in &all {
-        if names.is_empty() || names.iter().any(|n| n == suite.name) {
-            run.suites.push(suite.name.to_owned());
-            jobs.extend((suite.jobs)());
-        }
-    }
-    let total = jobs.len();
-    for (index, job) in jobs.into_iter().enumerate() {
-        let result = job.run(store);
-        progress(index + 1, total, &result);
-        run.sets.push(result);
-    }
-    run
 }
 
 /// Why a case did not pass.

@@ -61,8 +61,12 @@ fn jobs() -> Vec<Job> {
                 move |store, set| {
                     for case in acvp::load(store, dir, set)? {
                         let (operation, result) = match kind {
-                            AcvpKind::KeyGen => ("keygen", acvp_keygen(provider, &case)),
-                            AcvpKind::SigGen => ("sign", acvp_sign(provider, &case)),
+                            AcvpKind::KeyGen => (
+                                "keygen",
+                                case.hex("seed")
+                                    .and_then(|seed| acvp_keygen(provider, &case, &seed)),
+                            ),
+                            AcvpKind::SigGen => ("sign", acvp_sign(provider, &case, "rnd")),
                             AcvpKind::SigVer => ("verify", acvp_verify(provider, &case)),
                         };
                         record(
@@ -81,17 +85,11 @@ fn jobs() -> Vec<Job> {
             for (suffix, kind) in WYCHEPROOF_KINDS {
                 let level = alg.name().trim_start_matches("ML-DSA-");
                 let path = format!("wycheproof/mldsa_{level}_{suffix}.json");
-                jobs.push(Job::new(
+                jobs.push(wycheproof::job(
                     SUITE.name,
-                    path.clone(),
-                    provider.name,
-                    move |store, set| {
-                        let (_, cases) = wycheproof::load(store, &path, set)?;
-                        for case in &cases {
-                            wycheproof_case(provider, alg, kind, case, set);
-                        }
-                        Ok(())
-                    },
+                    path,
+                    provider,
+                    move |case, set| wycheproof_case(provider, alg, kind, case, set),
                 ));
             }
         }
@@ -109,9 +107,10 @@ pub fn signer_for(provider: &Provider, params: &str) -> Result<&'static dyn Sign
     })
 }
 
-fn acvp_keygen(provider: &Provider, case: &AcvpCase) -> CaseResult {
+/// ACVP keyGen for a signature scheme: the seed in the standard's layout → pk and sk.
+pub(super) fn acvp_keygen(provider: &Provider, case: &AcvpCase, seed: &[u8]) -> CaseResult {
     let signer = signer_for(provider, case.parameter_set())?;
-    let pair = signer.generate_from_seed(&case.hex("seed")?)?;
+    let pair = signer.generate_from_seed(seed)?;
     expect_eq("pk", &pair.public_key, &hex_field(&case.expected, "pk")?)?;
     expect_eq(
         "sk",
@@ -121,7 +120,13 @@ fn acvp_keygen(provider: &Provider, case: &AcvpCase) -> CaseResult {
     Ok("pk and sk match".into())
 }
 
-fn acvp_sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
+/// ACVP sigGen (internal interface); a non-deterministic group carries its randomness in
+/// `randomness_field` ("rnd" for ML-DSA, "additionalRandomness" for SLH-DSA).
+pub(super) fn acvp_sign(
+    provider: &Provider,
+    case: &AcvpCase,
+    randomness_field: &str,
+) -> CaseResult {
     let signer = signer_for(provider, case.parameter_set())?;
     let sk = case.hex("sk")?;
     let message = case.hex("message")?;
@@ -129,7 +134,7 @@ fn acvp_sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
     let randomness = if case.group_flag("deterministic").unwrap_or(false) {
         SigningRandomness::Deterministic
     } else {
-        rnd = case.hex("rnd")?;
+        rnd = case.hex(randomness_field)?;
         SigningRandomness::Hedged(&rnd)
     };
     let signature = signer.sign(&sk, SignedMessage::Internal(&message), randomness)?;
@@ -142,7 +147,7 @@ fn acvp_sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
 }
 
 /// ACVP's `testPassed`, which some files encode as a string.
-pub fn test_passed(expected: &Value) -> Result<bool, CaseError> {
+fn test_passed(expected: &Value) -> Result<bool, CaseError> {
     match expected.get("testPassed") {
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) => s
@@ -154,7 +159,7 @@ pub fn test_passed(expected: &Value) -> Result<bool, CaseError> {
 }
 
 /// Judges a verification against ACVP's expected verdict.
-pub fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
+fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
     match (should_pass, result) {
         (true, Ok(())) => Ok("valid signature accepted".into()),
         (false, Ok(())) => Err(CaseError::Fail("invalid signature was accepted".into())),
@@ -165,7 +170,8 @@ pub fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> C
     }
 }
 
-fn acvp_verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
+/// ACVP sigVer (internal interface), judged by `testPassed`.
+pub(super) fn acvp_verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
     let signer = signer_for(provider, case.parameter_set())?;
     let result = signer.verify(
         &case.hex("pk")?,

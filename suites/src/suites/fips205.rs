@@ -1,11 +1,11 @@
 //! FIPS 205 (SLH-DSA): ACVP keyGen (v1.1.0.38 prompt + results, v1.1.0.35 internal projection),
 //! sigGen (v1.1.0.35) and sigVer (v1.1.0.37), internal interface, every parameter set present.
 
-use sonet::pqc::{Provider, SignatureAlgorithm, SignatureFamily, SignedMessage, SigningRandomness};
+use sonet::pqc::{Provider, SignatureAlgorithm, SignatureFamily};
 
 use super::acvp::{self, AcvpCase};
-use super::fips204::{signer_for, test_passed, verdict};
-use crate::runner::{expect_eq, hex_field, providers_for, record, tc_id, CaseResult, Job, Suite};
+use super::fips204::{acvp_keygen, acvp_sign, acvp_verify};
+use crate::runner::{providers_for, record, tc_id, CaseResult, Job, Suite};
 
 pub const SUITE: Suite = Suite {
     name: "fips205",
@@ -54,8 +54,10 @@ fn jobs() -> Vec<Job> {
                             Kind::KeyGen | Kind::KeyGenProjection => {
                                 ("keygen", keygen(provider, &case))
                             }
-                            Kind::SigGen => ("sign", sign(provider, &case)),
-                            Kind::SigVer => ("verify", verify(provider, &case)),
+                            Kind::SigGen => {
+                                ("sign", acvp_sign(provider, &case, "additionalRandomness"))
+                            }
+                            Kind::SigVer => ("verify", acvp_verify(provider, &case)),
                         };
                         record(
                             set,
@@ -73,48 +75,10 @@ fn jobs() -> Vec<Job> {
     jobs
 }
 
+/// FIPS 205 Algorithm 18 takes SK.seed, SK.prf and PK.seed in this order.
 fn keygen(provider: &Provider, case: &AcvpCase) -> CaseResult {
-    let signer = signer_for(provider, case.parameter_set())?;
-    // FIPS 205 Algorithm 18 takes SK.seed, SK.prf and PK.seed in this order.
     let mut seed = case.hex("skSeed")?;
     seed.extend(case.hex("skPrf")?);
     seed.extend(case.hex("pkSeed")?);
-    let pair = signer.generate_from_seed(&seed)?;
-    expect_eq("pk", &pair.public_key, &hex_field(&case.expected, "pk")?)?;
-    expect_eq(
-        "sk",
-        pair.secret_key.as_bytes(),
-        &hex_field(&case.expected, "sk")?,
-    )?;
-    Ok("pk and sk match".into())
-}
-
-fn sign(provider: &Provider, case: &AcvpCase) -> CaseResult {
-    let signer = signer_for(provider, case.parameter_set())?;
-    let sk = case.hex("sk")?;
-    let message = case.hex("message")?;
-    let additional;
-    let randomness = if case.group_flag("deterministic").unwrap_or(false) {
-        SigningRandomness::Deterministic
-    } else {
-        additional = case.hex("additionalRandomness")?;
-        SigningRandomness::Hedged(&additional)
-    };
-    let signature = signer.sign(&sk, SignedMessage::Internal(&message), randomness)?;
-    expect_eq(
-        "signature",
-        &signature,
-        &hex_field(&case.expected, "signature")?,
-    )?;
-    Ok("signature matches".into())
-}
-
-fn verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
-    let signer = signer_for(provider, case.parameter_set())?;
-    let result = signer.verify(
-        &case.hex("pk")?,
-        SignedMessage::Internal(&case.hex("message")?),
-        &case.hex("signature")?,
-    );
-    verdict(test_passed(&case.expected)?, result)
+    acvp_keygen(provider, case, &seed)
 }

@@ -100,24 +100,24 @@ fn kat_file(
     let declared = text.lines().filter(|l| l.starts_with("count = ")).count() as u64;
     // Two capability cases per file say what cannot be reproduced and why.
     set.expected_cases = Some(declared + 2);
-    for record in parse_rsp(&text) {
-        let result = check_record(params, &record);
-        record_case(
+    for kat in parse_rsp(&text) {
+        let result = check_record(params, &kat);
+        record(
             set,
-            format!("count {}", record.count),
+            format!("count {}", kat.count),
             name,
             "verify+keypair",
             result,
         );
     }
-    record_case(
+    record(
         set,
         "keygen from KAT seeds".into(),
         name,
         "keygen",
         Err(CaseError::Unsupported(NO_ROUND3_KEYGEN.into())),
     );
-    record_case(
+    record(
         set,
         "signing from KAT seeds".into(),
         name,
@@ -125,10 +125,6 @@ fn kat_file(
         Err(CaseError::Unsupported(NO_ROUND3_SIGN.into())),
     );
     Ok(())
-}
-
-fn record_case(set: &mut SetResult, id: String, params: &str, kind: &str, result: CaseResult) {
-    record(set, id, params, kind, result);
 }
 
 fn check_record(params: FalconParams, record: &KatRecord) -> CaseResult {

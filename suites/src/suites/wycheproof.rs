@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
+use sonet::pqc::Provider;
+
 use crate::results::SetResult;
-use crate::runner::{CaseError, CaseResult};
+use crate::runner::{CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,4 +95,20 @@ pub fn load(
         }
     }
     Ok((doc, cases))
+}
+
+/// A job that checks every case of one Wycheproof file with `check`.
+pub fn job(
+    suite: &'static str,
+    path: String,
+    provider: &'static Provider,
+    check: impl Fn(&WycheproofCase, &mut SetResult) + Send + 'static,
+) -> Job {
+    Job::new(suite, path.clone(), provider.name, move |store, set| {
+        let (_, cases) = load(store, &path, set)?;
+        for case in &cases {
+            check(case, set);
+        }
+        Ok(())
+    })
 }
