@@ -164,12 +164,19 @@ impl<'a> Overview<'a> {
             .collect();
 
         let matrix = run.matrix();
-        let rows: Vec<(String, String)> = matrix
+        let mut rows: Vec<(String, String)> = matrix
             .keys()
             .map(|(suite, params, _)| (suite.clone(), params.clone()))
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
+        // Suites in run order, parameter sets by family then numerically (512 before 1024).
+        rows.sort_by(|a, b| {
+            let position = |suite: &str| suites.iter().position(|s| *s == suite);
+            position(&a.0)
+                .cmp(&position(&b.0))
+                .then_with(|| natural_key(&a.1).cmp(&natural_key(&b.1)))
+        });
 
         let mut empty_suites = Vec::new();
         for &suite in &suites {
@@ -669,5 +676,43 @@ mod tests {
         assert_eq!(back, report);
         std::fs::remove_dir_all(&dir)?;
         Ok(())
+    }
+}
+
+/// Orders "ML-KEM-512" before "ML-KEM-1024": text runs compare as text, digit runs as numbers.
+fn natural_key(text: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut letters = String::new();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                key.push((
+                    std::mem::take(&mut letters),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            letters.push(c);
+        }
+    }
+    key.push((letters, digits.parse().unwrap_or(0)));
+    key
+}
+
+#[cfg(test)]
+mod natural_order_tests {
+    use super::natural_key;
+
+    #[test]
+    fn numbers_in_names_sort_numerically() {
+        let mut names = vec!["ML-KEM-1024", "ML-KEM-768", "ML-KEM-512", "FN-DSA-512"];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(
+            names,
+            ["FN-DSA-512", "ML-KEM-512", "ML-KEM-768", "ML-KEM-1024"]
+        );
     }
 }
