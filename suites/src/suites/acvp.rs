@@ -31,6 +31,18 @@ impl AcvpCase {
         }
     }
 
+    /// The expected verdict, `testPassed` (a boolean, or "true"/"True" in some files).
+    pub fn test_passed(&self) -> Result<bool, CaseError> {
+        match self.expected.get("testPassed") {
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) => s
+                .to_ascii_lowercase()
+                .parse()
+                .map_err(|_| CaseError::Fail(format!("testPassed is {s:?}"))),
+            _ => Err(CaseError::Fail("expected result has no testPassed".into())),
+        }
+    }
+
     pub fn group_flag(&self, name: &str) -> Option<bool> {
         match self.group.get(name) {
             Some(Value::Bool(b)) => Some(*b),

@@ -146,18 +146,6 @@ pub(super) fn acvp_sign(
     Ok("signature matches".into())
 }
 
-/// ACVP's `testPassed`, which some files encode as a string.
-fn test_passed(expected: &Value) -> Result<bool, CaseError> {
-    match expected.get("testPassed") {
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) => s
-            .to_ascii_lowercase()
-            .parse()
-            .map_err(|_| CaseError::Fail(format!("testPassed is {s:?}"))),
-        _ => Err(CaseError::Fail("expected result has no testPassed".into())),
-    }
-}
-
 /// Judges a verification against ACVP's expected verdict.
 fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
     match (should_pass, result) {
@@ -178,7 +166,7 @@ pub(super) fn acvp_verify(provider: &Provider, case: &AcvpCase) -> CaseResult {
         SignedMessage::Internal(&case.hex("message")?),
         &case.hex("signature")?,
     );
-    verdict(test_passed(&case.expected)?, result)
+    verdict(case.test_passed()?, result)
 }
 
 fn wycheproof_case(
