@@ -157,8 +157,11 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     let suites = flags.all("suite");
     let root = workspace_root();
     let now = utc_now();
+    // Absolute, because the suites run with the package folder as working directory.
     let out = match flags.one("out") {
-        Some(dir) => PathBuf::from(dir),
+        Some(dir) => std::env::current_dir()
+            .context("reading the working directory")?
+            .join(dir),
         None => root.join("reports").join(timestamp_folder(now)),
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
