@@ -3,4 +3,7 @@
 //! This crate is the implementation under test; the conformance suites (`suites/`), benchmarks
 //! (`bench/`) and automation (`xtask/`) depend on it, never the other way round.
 
+pub mod hybrid;
 pub mod pqc;
+pub mod provider;
+pub mod secret;

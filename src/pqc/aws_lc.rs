@@ -52,6 +52,8 @@ pub static PROVIDER: Provider = Provider {
                   ML-KEM, mldsa-native ML-DSA)",
     kems: &[&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024],
     signatures: &[&ML_DSA_44, &ML_DSA_65, &ML_DSA_87],
+    aeads: crate::hybrid::aead::aws_lc::AEADS,
+    kdfs: crate::hybrid::kdf::aws_lc::KDFS,
 };
 
 fn backend(operation: &'static str) -> PqcError {

@@ -12,11 +12,11 @@ pub mod rustcrypto;
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
 
+pub use crate::provider::{provider, providers, Provider};
+pub use crate::secret::SecretBytes;
 pub use algorithm::{KemAlgorithm, KemSizes, SignatureAlgorithm, SignatureFamily, SignatureSizes};
 
-use std::fmt;
-
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Errors of the PQC layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -54,37 +54,6 @@ pub enum PqcError {
         provider: &'static str,
         operation: &'static str,
     },
-}
-
-/// Secret bytes: zeroized on drop, and `Debug` shows only the length.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
-pub struct SecretBytes(Vec<u8>);
-
-impl SecretBytes {
-    pub fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
-    }
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.0
-    }
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl From<&[u8]> for SecretBytes {
-    fn from(b: &[u8]) -> Self {
-        Self(b.to_vec())
-    }
-}
-
-impl fmt::Debug for SecretBytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SecretBytes({} bytes)", self.0.len())
-    }
 }
 
 /// An ML-KEM key pair in the FIPS 203 encodings (the decapsulation key is the expanded
@@ -266,53 +235,6 @@ pub trait Signature: Send + Sync {
             SigningRandomness::Hedged(&rnd),
         )
     }
-}
-
-/// A named set of algorithm implementations.
-pub struct Provider {
-    pub name: &'static str,
-    /// The crates (and versions) that implement it, for the report.
-    pub description: &'static str,
-    pub kems: &'static [&'static dyn Kem],
-    pub signatures: &'static [&'static dyn Signature],
-}
-
-impl Provider {
-    pub fn kem(&self, algorithm: KemAlgorithm) -> Option<&'static dyn Kem> {
-        self.kems
-            .iter()
-            .copied()
-            .find(|k| k.algorithm() == algorithm)
-    }
-
-    pub fn signature(&self, algorithm: SignatureAlgorithm) -> Option<&'static dyn Signature> {
-        self.signatures
-            .iter()
-            .copied()
-            .find(|s| s.algorithm() == algorithm)
-    }
-}
-
-impl fmt::Debug for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Provider")
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
-/// Every provider compiled into this build; the first is the default.
-pub fn providers() -> Vec<&'static Provider> {
-    #[cfg_attr(not(feature = "aws-lc"), allow(unused_mut))]
-    let mut all = vec![&rustcrypto::PROVIDER];
-    #[cfg(feature = "aws-lc")]
-    all.push(&aws_lc::PROVIDER);
-    all
-}
-
-/// The provider with this name, if compiled in.
-pub fn provider(name: &str) -> Option<&'static Provider> {
-    providers().into_iter().find(|p| p.name == name)
 }
 
 pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), PqcError> {

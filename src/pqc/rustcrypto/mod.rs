@@ -43,6 +43,8 @@ pub static PROVIDER: Provider = Provider {
         &fn_dsa::FnDsa::<fn_dsa::FnDsa512>::NEW,
         &fn_dsa::FnDsa::<fn_dsa::FnDsa1024>::NEW,
     ],
+    aeads: crate::hybrid::aead::rustcrypto::AEADS,
+    kdfs: crate::hybrid::kdf::rustcrypto::KDFS,
 };
 
 fn unsupported(operation: &'static str, reason: &'static str) -> PqcError {

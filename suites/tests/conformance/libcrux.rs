@@ -244,4 +244,6 @@ pub static PROVIDER: Provider = Provider {
     description: "libcrux-ml-kem 0.0.11 and libcrux-ml-dsa 0.0.11 (hax-verified), test oracle only",
     kems: &[&LibcruxMlKem512, &LibcruxMlKem768, &LibcruxMlKem1024],
     signatures: &[&LibcruxMlDsa44, &LibcruxMlDsa65, &LibcruxMlDsa87],
+    aeads: &[],
+    kdfs: &[],
 };
