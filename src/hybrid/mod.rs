@@ -2,6 +2,7 @@
 //! KEM, and Sonet's versioned hybrid envelope.
 
 pub mod aead;
+pub mod envelope;
 pub mod hpke;
 pub mod kdf;
 pub mod xwing;

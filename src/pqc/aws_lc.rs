@@ -49,7 +49,8 @@ const PROVIDER_NAME: &str = "aws-lc";
 pub static PROVIDER: Provider = Provider {
     name: PROVIDER_NAME,
     description: "aws-lc-rs 1.19.0 / aws-lc-sys 0.47.0 (AWS-LC FIPS module: mlkem-native \
-                  ML-KEM, mldsa-native ML-DSA)",
+                  ML-KEM, mldsa-native ML-DSA); aws-lc-rs hkdf (HKDF-Expand) + hmac (HKDF-Extract); \
+                  aws-lc-rs aead (AES-128/192/256-GCM, ChaCha20-Poly1305)",
     kems: &[&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024],
     signatures: &[&ML_DSA_44, &ML_DSA_65, &ML_DSA_87],
     aeads: crate::hybrid::aead::aws_lc::AEADS,

@@ -1,6 +1,338 @@
-//! AEADs from aws-lc-rs.
+//! AEADs from aws-lc-rs 1.19.0 (`aws_lc_rs::aead`): AES-128/192/256-GCM and ChaCha20-Poly1305.
+//!
+//! aws-lc-rs's AEAD API takes a 96-bit `Nonce` and produces and verifies only full 128-bit tags.
+//! Truncated GCM tags (SP 800-38D §5.2.1.2) are built on top of it: sealing keeps the leftmost
+//! bytes of the full tag, and opening uses the shared truncated-tag check. GCM IVs of other lengths
+//! cannot be expressed at all and are [`AeadError::Unsupported`] here; the rustcrypto provider
+//! implements them.
 
-use super::Aead;
+use aws_lc_rs::aead::{
+    Aad, Algorithm, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_192_GCM, AES_256_GCM,
+    CHACHA20_POLY1305, NONCE_LEN,
+};
+use zeroize::Zeroize;
+
+use super::{check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts};
+
+const PROVIDER_NAME: &str = "aws-lc";
+
+/// One aws-lc-rs AEAD algorithm.
+pub struct AwsLcAead {
+    algorithm: AeadAlgorithm,
+    aws: &'static Algorithm,
+}
+
+pub static AES_128: AwsLcAead = AwsLcAead {
+    algorithm: AeadAlgorithm::Aes128Gcm,
+    aws: &AES_128_GCM,
+};
+pub static AES_192: AwsLcAead = AwsLcAead {
+    algorithm: AeadAlgorithm::Aes192Gcm,
+    aws: &AES_192_GCM,
+};
+pub static AES_256: AwsLcAead = AwsLcAead {
+    algorithm: AeadAlgorithm::Aes256Gcm,
+    aws: &AES_256_GCM,
+};
+pub static CHACHA20: AwsLcAead = AwsLcAead {
+    algorithm: AeadAlgorithm::ChaCha20Poly1305,
+    aws: &CHACHA20_POLY1305,
+};
 
 /// Every AEAD this provider implements.
-pub static AEADS: &[&dyn Aead] = &[];
+pub static AEADS: &[&dyn Aead] = &[&AES_128, &AES_192, &AES_256, &CHACHA20];
+
+impl AwsLcAead {
+    /// IVs the standard allows but aws-lc-rs's API cannot express (only GCM has any, since
+    /// ChaCha20-Poly1305 defines just the one nonce length).
+    fn check_expressible(
+        &self,
+        nonce_len: usize,
+        operation: &'static str,
+    ) -> Result<(), AeadError> {
+        if nonce_len == NONCE_LEN {
+            return Ok(());
+        }
+        Err(AeadError::Unsupported {
+            provider: PROVIDER_NAME,
+            operation,
+            reason: format!(
+                "aws-lc-rs's AEAD API accepts only 96-bit nonces ({NONCE_LEN}-byte `aead::Nonce`), \
+                 not a {}-bit {} IV",
+                nonce_len * 8,
+                self.algorithm
+            ),
+        })
+    }
+
+    /// Encrypts `buffer` in place and returns the full tag.
+    fn seal_full(
+        &self,
+        key: &LessSafeKey,
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; 16], ()> {
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| ())?;
+        let tag = key
+            .seal_in_place_separate_tag(nonce, Aad::from(aad), buffer)
+            .map_err(|_| ())?;
+        <[u8; 16]>::try_from(tag.as_ref()).map_err(|_| ())
+    }
+
+    fn key(&self, key: &[u8]) -> Result<LessSafeKey, AeadError> {
+        UnboundKey::new(self.aws, key)
+            .map(LessSafeKey::new)
+            .map_err(|_| AeadError::InvalidKeyLength {
+                algorithm: self.algorithm,
+                got: key.len(),
+                expected: self.algorithm.key_len(),
+            })
+    }
+
+    fn nonce(&self, nonce: &[u8]) -> Result<Nonce, AeadError> {
+        Nonce::try_assume_unique_for_key(nonce).map_err(|_| AeadError::InvalidNonceLength {
+            algorithm: self.algorithm,
+            got: nonce.len(),
+        })
+    }
+}
+
+impl Aead for AwsLcAead {
+    fn algorithm(&self) -> AeadAlgorithm {
+        self.algorithm
+    }
+
+    fn seal_detached(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        tag_len: usize,
+    ) -> Result<SealedParts, AeadError> {
+        check_inputs(
+            self.algorithm,
+            key,
+            nonce,
+            tag_len,
+            aad.len(),
+            plaintext.len(),
+        )?;
+        self.check_expressible(nonce.len(), "seal")?;
+        let key = self.key(key)?;
+        self.nonce(nonce)?;
+        let mut ciphertext = plaintext.to_vec();
+        match self.seal_full(&key, nonce, aad, &mut ciphertext) {
+            // A truncated tag is the leftmost bytes of the full one (SP 800-38D §7.1 step 8).
+            Ok(full) => Ok(SealedParts {
+                ciphertext,
+                tag: full.get(..tag_len).unwrap_or(&full).to_vec(),
+            }),
+            Err(()) => {
+                ciphertext.zeroize();
+                // Key and nonce are checked, so what AWS-LC can still refuse is the length
+                // (its per-nonce maximum).
+                Err(AeadError::TooLong {
+                    algorithm: self.algorithm,
+                })
+            }
+        }
+    }
+
+    fn open_detached(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+    ) -> Result<Vec<u8>, AeadError> {
+        check_inputs(
+            self.algorithm,
+            key,
+            nonce,
+            tag.len(),
+            aad.len(),
+            ciphertext.len(),
+        )?;
+        self.check_expressible(nonce.len(), "open")?;
+        let key = self.key(key)?;
+        if tag.len() != self.aws.tag_len() {
+            return open_truncated_gcm(
+                |aad, buffer| self.seal_full(&key, nonce, aad, buffer),
+                aad,
+                ciphertext,
+                tag,
+            );
+        }
+        let nonce = self.nonce(nonce)?;
+        let mut plaintext = vec![0u8; ciphertext.len()];
+        if key
+            .open_separate_gather(nonce, Aad::from(aad), ciphertext, tag, &mut plaintext)
+            .is_err()
+        {
+            // aws-lc-rs documents that the output may have been written to on failure.
+            plaintext.zeroize();
+            return Err(AeadError::AuthenticationFailed);
+        }
+        Ok(plaintext)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{self, cavp_record, key_for};
+    use super::super::{rustcrypto, GCM_TAG_LENS};
+    use super::*;
+
+    #[test]
+    fn every_aead_round_trips() {
+        for aead in AEADS {
+            test_support::round_trip(*aead);
+        }
+    }
+
+    #[test]
+    fn tampering_is_rejected() {
+        for aead in AEADS {
+            test_support::tampering_is_rejected(*aead, 16);
+        }
+    }
+
+    #[test]
+    fn invalid_lengths_are_rejected() {
+        for aead in AEADS {
+            test_support::invalid_lengths_are_rejected(*aead);
+        }
+    }
+
+    #[test]
+    fn other_gcm_iv_lengths_are_unsupported() {
+        for gcm in [&AES_128, &AES_192, &AES_256] {
+            let key = key_for(gcm.algorithm);
+            for iv_len in [1usize, 8, 11, 13, 16, 128] {
+                let iv = vec![0u8; iv_len];
+                for result in [
+                    gcm.seal_detached(&key, &iv, b"", b"m", 16).map(|_| ()),
+                    gcm.open_detached(&key, &iv, b"", b"m", &[0; 16])
+                        .map(|_| ()),
+                ] {
+                    let Err(AeadError::Unsupported {
+                        provider, reason, ..
+                    }) = result
+                    else {
+                        panic!("{iv_len}-byte IV: {result:?}");
+                    };
+                    assert_eq!(provider, "aws-lc");
+                    assert!(reason.contains("96-bit nonces"), "{reason}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_gcm_tags_match_rustcrypto_and_reject_tampering() {
+        for gcm in [&AES_128, &AES_192, &AES_256] {
+            let key = key_for(gcm.algorithm);
+            let other = rustcrypto::AEADS
+                .iter()
+                .find(|a| a.algorithm() == gcm.algorithm)
+                .expect("rustcrypto implements every GCM");
+            for tag_len in GCM_TAG_LENS.into_iter().filter(|&t| t != 16) {
+                let nonce = [7u8; 12];
+                let ours = gcm
+                    .seal_detached(&key, &nonce, b"ad", b"message", tag_len)
+                    .unwrap();
+                let theirs = other
+                    .seal_detached(&key, &nonce, b"ad", b"message", tag_len)
+                    .unwrap();
+                assert_eq!(ours, theirs, "{tag_len}-byte tag");
+                assert_eq!(
+                    gcm.open_detached(&key, &nonce, b"ad", &ours.ciphertext, &ours.tag)
+                        .unwrap(),
+                    b"message"
+                );
+                let mut bad_tag = ours.tag.clone();
+                bad_tag[0] ^= 1;
+                assert_eq!(
+                    gcm.open_detached(&key, &nonce, b"ad", &ours.ciphertext, &bad_tag),
+                    Err(AeadError::AuthenticationFailed)
+                );
+                assert_eq!(
+                    gcm.open_detached(&key, &nonce, b"other", &ours.ciphertext, &ours.tag),
+                    Err(AeadError::AuthenticationFailed)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_rustcrypto_provider() {
+        for aead in AEADS {
+            let other = rustcrypto::AEADS
+                .iter()
+                .find(|a| a.algorithm() == aead.algorithm())
+                .expect("rustcrypto implements every algorithm");
+            let key = key_for(aead.algorithm());
+            for len in [0usize, 1, 16, 33, 300] {
+                let plaintext: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+                let nonce = [len as u8; 12];
+                assert_eq!(
+                    aead.seal(&key, &nonce, b"ad", &plaintext),
+                    other.seal(&key, &nonce, b"ad", &plaintext),
+                    "{} {len}",
+                    aead.algorithm()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cavp_known_answers() {
+        for (gcm, file) in [
+            (&AES_128, "cavp/gcm/gcmEncryptExtIV128.rsp"),
+            (&AES_192, "cavp/gcm/gcmEncryptExtIV192.rsp"),
+            (&AES_256, "cavp/gcm/gcmEncryptExtIV256.rsp"),
+        ] {
+            let record = cavp_record(
+                file,
+                &[
+                    ("IVlen", "96"),
+                    ("PTlen", "408"),
+                    ("AADlen", "720"),
+                    ("Taglen", "128"),
+                ],
+            );
+            let parts = gcm
+                .seal_detached(&record.key, &record.iv, &record.aad, &record.pt, 16)
+                .expect("seal");
+            assert_eq!(parts.ciphertext, record.ct, "{file}");
+            assert_eq!(parts.tag, record.tag, "{file}");
+        }
+        let record = cavp_record(
+            "cavp/gcm/gcmDecrypt128.rsp",
+            &[
+                ("IVlen", "96"),
+                ("PTlen", "104"),
+                ("AADlen", "160"),
+                ("Taglen", "128"),
+            ],
+        );
+        let opened = AES_128
+            .open_detached(
+                &record.key,
+                &record.iv,
+                &record.aad,
+                &record.ct,
+                &record.tag,
+            )
+            .expect("open");
+        assert_eq!(opened, record.pt);
+    }
+
+    #[test]
+    fn chacha20_poly1305_rfc8439_known_answer() {
+        test_support::rfc8439_known_answer(&CHACHA20);
+    }
+}

@@ -94,3 +94,118 @@ pub trait Hkdf: Send + Sync {
         self.expand(prk.as_bytes(), info, len)
     }
 }
+
+/// The RFC 5869 §2.3 preconditions of HKDF-Expand, checked before any provider runs: every
+/// provider then rejects the same inputs with the same error (aws-lc-rs reports only
+/// `Unspecified`), and no output buffer of an absurd requested length is ever allocated.
+fn check_expand(hash: HashAlgorithm, prk_len: usize, len: usize) -> Result<(), KdfError> {
+    let hash_len = hash.output_len();
+    if prk_len < hash_len {
+        return Err(KdfError::PrkTooShort {
+            hash,
+            got: prk_len,
+            min: hash_len,
+        });
+    }
+    let max = 255 * hash_len;
+    if len > max {
+        return Err(KdfError::OutputTooLong {
+            hash,
+            requested: len,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// What the providers' unit tests share: the RFC 5869 vectors, read from the pinned file.
+#[cfg(test)]
+mod test_support {
+    use std::path::PathBuf;
+
+    use sha2::{Digest, Sha256};
+
+    /// One record of pyca's `rfc-5869-HKDF-SHA256.txt`.
+    pub struct RfcCase {
+        pub count: u32,
+        pub ikm: Vec<u8>,
+        pub salt: Vec<u8>,
+        pub info: Vec<u8>,
+        pub len: usize,
+        pub prk: Vec<u8>,
+        pub okm: Vec<u8>,
+    }
+
+    const RFC_FILE: &str = "hkdf/rfc-5869-HKDF-SHA256.txt";
+
+    fn vector_root() -> PathBuf {
+        std::env::var_os("SONET_VECTORS")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
+    }
+
+    /// The sha256 `vectors/manifest.toml` pins for `path`, so a test never trusts a file the
+    /// conformance suites would refuse.
+    fn pinned_sha256(path: &str) -> String {
+        let manifest_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/manifest.toml");
+        let manifest = std::fs::read_to_string(&manifest_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
+        let entry = format!("path = \"{path}\"");
+        let start = manifest
+            .find(&entry)
+            .unwrap_or_else(|| panic!("{path} is not pinned in the manifest"));
+        let rest = &manifest[start..];
+        let line = rest
+            .lines()
+            .find_map(|l| l.strip_prefix("sha256 = \""))
+            .expect("manifest entry has a sha256");
+        line.trim_end_matches('"').to_owned()
+    }
+
+    /// The RFC 5869 test case with this COUNT (1 = A.1), from the pinned file.
+    pub fn rfc5869_case(count: u32) -> RfcCase {
+        let path = vector_root().join(RFC_FILE);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (set SONET_VECTORS to the pinned vector root)",
+                path.display()
+            )
+        });
+        assert_eq!(
+            hex::encode(Sha256::digest(&bytes)),
+            pinned_sha256(RFC_FILE),
+            "{} does not match the manifest",
+            path.display()
+        );
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        let mut fields = std::collections::HashMap::new();
+        let mut in_case = false;
+        for line in text.lines() {
+            let Some((name, value)) = line.split_once('=') else {
+                continue;
+            };
+            let (name, value) = (name.trim(), value.trim());
+            if name == "COUNT" {
+                if in_case {
+                    break;
+                }
+                in_case = value.parse::<u32>().ok() == Some(count);
+            }
+            if in_case {
+                fields.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        assert!(in_case, "no COUNT = {count} in {}", path.display());
+        assert_eq!(fields["Hash"], "SHA-256");
+        let hex_of = |name: &str| hex::decode(&fields[name]).expect("hex field");
+        RfcCase {
+            count,
+            ikm: hex_of("IKM"),
+            salt: hex_of("salt"),
+            info: hex_of("info"),
+            len: fields["L"].parse().expect("L is a number"),
+            prk: hex_of("PRK"),
+            okm: hex_of("OKM"),
+        }
+    }
+}

@@ -18,7 +18,8 @@ const PROVIDER_NAME: &str = "rustcrypto";
 pub static PROVIDER: Provider = Provider {
     name: PROVIDER_NAME,
     description: "RustCrypto ml-kem 0.3.4, ml-dsa 0.1.2, slh-dsa 0.2.0-rc.5; \
-                  fn-dsa 0.4.0 (Thomas Pornin, FN-DSA draft)",
+                  fn-dsa 0.4.0 (Thomas Pornin, FN-DSA draft); hkdf 0.13.0 + hmac 0.13.0 over sha1 0.11.0 / sha2 0.11.1 (HKDF); \
+                  aes-gcm 0.11.1 + chacha20poly1305 0.11.0 (AEAD)",
     kems: &[
         &ml_kem::MlKem::<::ml_kem::MlKem512>::NEW,
         &ml_kem::MlKem::<::ml_kem::MlKem768>::NEW,
