@@ -4,22 +4,23 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sonet_suites::suites::kats;
+use sonet_suites::suites::{hybrid, kats};
 
 const USAGE: &str = "\
 sonet-suites — Sonet conformance tooling
 
 USAGE:
-    sonet-suites generate-kats --out DIR [--provider NAME]
-        Write Sonet's ML-KEM / ML-DSA KAT files (libcrux JSON layout) from their fixed seeds,
-        computed with the named provider (default: rustcrypto).
+    sonet-suites generate --out DIR [--provider NAME]
+        Write Sonet's own vector files from their fixed seeds: the ML-KEM / ML-DSA KATs
+        (libcrux JSON layout, computed with the named provider; default rustcrypto) and the
+        hybrid-envelope vectors.
     sonet-suites list
         List the suites and their vector sets.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("generate-kats") => generate(&args[1..]),
+        Some("generate") => generate(&args[1..]),
         Some("list") => {
             for suite in sonet_suites::suites::all() {
                 println!("{} — {}", suite.name, suite.description);
@@ -62,7 +63,11 @@ fn generate(args: &[String]) -> ExitCode {
         eprintln!("error: no provider named {provider_name:?}");
         return ExitCode::from(2);
     };
-    match kats::write_all(provider, &out) {
+    let written = kats::write_all(provider, &out).and_then(|mut paths| {
+        paths.push(hybrid::write(&out)?);
+        Ok(paths)
+    });
+    match written {
         Ok(paths) => {
             for path in paths {
                 eprintln!("wrote {}", path.display());

@@ -24,7 +24,8 @@ USAGE:
         compliance report (index.html, report.md, results.json, junit.xml) to DIR
         (default reports/<UTC timestamp>/; reports/latest points at the newest).
         Exits non-zero if any case failed, any vector file is missing or altered, or a
-        requested suite could not run. Suites: fips203, fips204, fips205, fndsa, kats.
+        requested suite could not run. Suites: fips203, fips204, fips205, fndsa, kats, aead,
+        hkdf, hpke, xwing, hybrid.
 
     cargo xtask test [ARGS]...
         Run the whole workspace test suite (release profile, the same build the suites use);
@@ -42,7 +43,8 @@ USAGE:
         unpack where needed, and check each against its sha256.
 
     cargo xtask vectors generate
-        Regenerate Sonet's own KAT files in vectors/sonet/ from their fixed seeds.
+        Regenerate Sonet's own vector files in vectors/sonet/ from their fixed seeds (ML-KEM /
+        ML-DSA KATs in libcrux's layout, hybrid-envelope vectors).
 
 ENVIRONMENT:
     SONET_VECTORS           folder holding the pinned vectors. When unset, verify and test use
@@ -422,7 +424,7 @@ fn vectors_command(args: &[String]) -> Result<ExitCode> {
                     "sonet-suites",
                     "--",
                 ])
-                .arg("generate-kats")
+                .arg("generate")
                 .arg("--out")
                 .arg(&dir)
                 .status()

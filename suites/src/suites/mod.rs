@@ -1,12 +1,17 @@
 //! One module per suite, plus the vector-format readers they share.
 
 pub mod acvp;
+pub mod aead;
 pub mod fips203;
 pub mod fips204;
 pub mod fips205;
 pub mod fndsa;
+pub mod hkdf;
+pub mod hpke;
+pub mod hybrid;
 pub mod kats;
 pub mod wycheproof;
+pub mod xwing;
 
 use crate::runner::Suite;
 
@@ -18,5 +23,10 @@ pub fn all() -> Vec<Suite> {
         fips205::SUITE,
         fndsa::SUITE,
         kats::SUITE,
+        aead::SUITE,
+        hkdf::SUITE,
+        hpke::SUITE,
+        xwing::SUITE,
+        hybrid::SUITE,
     ]
 }
