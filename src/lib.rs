@@ -7,3 +7,7 @@ pub mod hybrid;
 pub mod pqc;
 pub mod provider;
 pub mod secret;
+
+/// The pinned upstream test vectors, read and sha256-checked for the unit tests.
+#[cfg(test)]
+pub(crate) mod test_vectors;

@@ -772,8 +772,6 @@ impl Signature for AwsLcMlDsa {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::fs;
-    use std::path::PathBuf;
 
     use aws_lc_rs::signature::UnparsedPublicKey;
     use serde_json::Value;
@@ -781,6 +779,7 @@ mod tests {
     use sha3::Shake256;
 
     use super::*;
+    use crate::test_vectors::read_pinned_json;
 
     const KEMS: [&AwsLcMlKem; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];
     const DSAS: [&AwsLcMlDsa; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
@@ -803,18 +802,6 @@ mod tests {
 
     // ----- ACVP vector loading -----------------------------------------------------------------
 
-    fn vectors_dir() -> PathBuf {
-        std::env::var_os("SONET_VECTORS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
-    }
-
-    fn read_json(path: PathBuf) -> Value {
-        let text = fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {} ({e}); set SONET_VECTORS", path.display()));
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    }
-
     /// One ACVP test case: its group's fields (without `tests`), the prompt and the expected
     /// result.
     struct Case {
@@ -824,9 +811,8 @@ mod tests {
     }
 
     fn acvp_cases(set: &str) -> Vec<Case> {
-        let dir = vectors_dir().join("acvp").join(set);
-        let prompt = read_json(dir.join("prompt.json"));
-        let expected = read_json(dir.join("expectedResults.json"));
+        let prompt = read_pinned_json(&format!("acvp/{set}/prompt.json"));
+        let expected = read_pinned_json(&format!("acvp/{set}/expectedResults.json"));
         let mut results = HashMap::new();
         for group in expected["testGroups"].as_array().expect("testGroups") {
             for test in group["tests"].as_array().expect("tests") {

@@ -653,7 +653,7 @@ fn negacyclic_product(a: &[i32], b: &[i32]) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::PathBuf;
+    use crate::test_vectors::read_pinned_text;
     use std::time::Instant;
 
     // -- KAT file reading ---------------------------------------------------------------------
@@ -666,13 +666,6 @@ mod tests {
         sm: Vec<u8>,
     }
 
-    fn vectors_dir() -> PathBuf {
-        match std::env::var_os("SONET_VECTORS") {
-            Some(dir) => PathBuf::from(dir),
-            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
-        }
-    }
-
     /// Reads a NIST .rsp file: blank-line-separated records of `key = value` lines; `#` lines are
     /// comments.
     fn read_rsp(params: FalconParams) -> Vec<Kat> {
@@ -680,9 +673,7 @@ mod tests {
             FalconParams::Falcon512 => "falcon512-KAT.rsp",
             FalconParams::Falcon1024 => "falcon1024-KAT.rsp",
         };
-        let path = vectors_dir().join("fndsa").join(name);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let text = read_pinned_text(&format!("fndsa/{name}"));
         let mut kats = Vec::new();
         let mut fields = std::collections::HashMap::<String, String>::new();
         let mut flush = |fields: &mut std::collections::HashMap<String, String>| {

@@ -272,11 +272,9 @@ fn open_truncated_gcm(
 #[cfg(test)]
 mod test_support {
     use std::collections::HashMap;
-    use std::path::PathBuf;
 
-    use sha2::{Digest, Sha256};
-
-    use super::{Aead, AeadAlgorithm, AeadError};
+    use super::{Aead, AeadAlgorithm, AeadError, GCM_TAG_LENS};
+    use crate::test_vectors::read_pinned_text;
 
     /// One record of a NIST CAVP GCMVS `.rsp` file.
     pub struct GcmRecord {
@@ -288,47 +286,11 @@ mod test_support {
         pub tag: Vec<u8>,
     }
 
-    fn vector_root() -> PathBuf {
-        std::env::var_os("SONET_VECTORS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
-    }
-
-    /// The sha256 `vectors/manifest.toml` pins for `path`, so a test never trusts a file the
-    /// conformance suites would refuse.
-    fn pinned_sha256(path: &str) -> String {
-        let manifest_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/manifest.toml");
-        let manifest = std::fs::read_to_string(&manifest_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
-        let start = manifest
-            .find(&format!("path = \"{path}\""))
-            .unwrap_or_else(|| panic!("{path} is not pinned in the manifest"));
-        manifest[start..]
-            .lines()
-            .find_map(|l| l.strip_prefix("sha256 = \""))
-            .expect("manifest entry has a sha256")
-            .trim_end_matches('"')
-            .to_owned()
-    }
-
     /// The first record of the pinned CAVP file `file` (e.g. `cavp/gcm/gcmDecrypt128.rsp`) in the
     /// section whose `[Name = value]` headers include every `(name, value)` of `section` and
     /// that carries a plaintext (not a `FAIL` entry).
     pub fn cavp_record(file: &str, section: &[(&str, &str)]) -> GcmRecord {
-        let path = vector_root().join(file);
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (set SONET_VECTORS to the pinned vector root)",
-                path.display()
-            )
-        });
-        assert_eq!(
-            hex::encode(Sha256::digest(&bytes)),
-            pinned_sha256(file),
-            "{} does not match the manifest",
-            path.display()
-        );
-        let text = String::from_utf8(bytes).expect("UTF-8");
+        let text = read_pinned_text(file);
         let mut headers: HashMap<String, String> = HashMap::new();
         let mut fields: Option<HashMap<String, String>> = None;
         let in_section = |headers: &HashMap<String, String>| {
@@ -366,10 +328,7 @@ mod test_support {
                 }
             }
         }
-        panic!(
-            "no record with a plaintext in {section:?} of {}",
-            path.display()
-        )
+        panic!("no record with a plaintext in {section:?} of {file}")
     }
 
     pub fn key_for(algorithm: AeadAlgorithm) -> Vec<u8> {
@@ -390,6 +349,42 @@ mod test_support {
             }
             let opened = aead.open(&key, &nonce, b"aad", &sealed).expect("open");
             assert_eq!(opened, plaintext, "{algorithm} {len}");
+        }
+    }
+
+    /// [`round_trip`] for each of a provider's AEADs.
+    pub fn every_aead_round_trips(aeads: &[&dyn Aead]) {
+        for aead in aeads {
+            round_trip(*aead);
+        }
+    }
+
+    /// Every tag length the standards allow for `algorithm`: those of SP 800-38D §5.2.1.2 for
+    /// GCM, the one 16-byte tag for ChaCha20-Poly1305.
+    pub fn every_tag_len(algorithm: AeadAlgorithm) -> &'static [usize] {
+        if algorithm.is_gcm() {
+            &GCM_TAG_LENS
+        } else {
+            &[16]
+        }
+    }
+
+    /// The full 16-byte tag only.
+    #[cfg(feature = "aws-lc")]
+    pub fn full_tag_len(_: AeadAlgorithm) -> &'static [usize] {
+        &[16]
+    }
+
+    /// [`tampering_is_rejected`] for each of a provider's AEADs, with each tag length `tag_lens`
+    /// gives for its algorithm.
+    pub fn every_aead_rejects_tampering(
+        aeads: &[&dyn Aead],
+        tag_lens: fn(AeadAlgorithm) -> &'static [usize],
+    ) {
+        for aead in aeads {
+            for &tag_len in tag_lens(aead.algorithm()) {
+                tampering_is_rejected(*aead, tag_len);
+            }
         }
     }
 
@@ -449,6 +444,13 @@ mod test_support {
         );
         let short = &parts.ciphertext[..parts.ciphertext.len() - 1];
         assert_eq!(open(&key, &nonce, aad, short, &parts.tag), failed);
+    }
+
+    /// [`invalid_lengths_are_rejected`] for each of a provider's AEADs.
+    pub fn every_aead_rejects_invalid_lengths(aeads: &[&dyn Aead]) {
+        for aead in aeads {
+            invalid_lengths_are_rejected(*aead);
+        }
     }
 
     /// Lengths the standards forbid are refused with the matching error.

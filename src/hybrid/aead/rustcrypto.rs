@@ -372,26 +372,17 @@ mod tests {
 
     #[test]
     fn every_aead_round_trips() {
-        for aead in AEADS {
-            test_support::round_trip(*aead);
-        }
+        test_support::every_aead_round_trips(AEADS);
     }
 
     #[test]
     fn tampering_is_rejected_for_every_tag_length() {
-        for gcm in GCMS {
-            for tag_len in GCM_TAG_LENS {
-                test_support::tampering_is_rejected(gcm, tag_len);
-            }
-        }
-        test_support::tampering_is_rejected(&CHACHA20_POLY1305, 16);
+        test_support::every_aead_rejects_tampering(AEADS, test_support::every_tag_len);
     }
 
     #[test]
     fn invalid_lengths_are_rejected() {
-        for aead in AEADS {
-            test_support::invalid_lengths_are_rejected(*aead);
-        }
+        test_support::every_aead_rejects_invalid_lengths(AEADS);
     }
 
     #[test]

@@ -1,12 +1,10 @@
-use std::path::PathBuf;
-
 use ::hpke::hybrid_array::typenum::Unsigned;
 use ::hpke::{Kem, Serializable};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::dispatch::{with_kem, DispatchKem, KemOp};
 use super::*;
+use crate::test_vectors::read_pinned_json;
 
 const INFO: &[u8] = b"sonet hpke unit test";
 const PSK: Psk<'static> = Psk {
@@ -194,38 +192,13 @@ fn export_only_contexts_export_and_refuse_to_encrypt() {
     );
 }
 
-fn vector_root() -> PathBuf {
-    std::env::var_os("SONET_VECTORS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
-}
-
 /// The pinned RFC 9180 test vectors, checked against `vectors/manifest.toml`.
 fn rfc9180_vectors() -> Vec<Value> {
     const FILE: &str = "hpke/test-vectors.json";
-    let path = vector_root().join(FILE);
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (set SONET_VECTORS to the pinned vector root)",
-            path.display()
-        )
-    });
-    let manifest = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/manifest.toml"),
-    )
-    .unwrap();
-    let entry = &manifest[manifest.find(&format!("path = \"{FILE}\"")).unwrap()..];
-    let pinned = entry
-        .lines()
-        .find_map(|l| l.strip_prefix("sha256 = \""))
-        .unwrap()
-        .trim_end_matches('"');
-    assert_eq!(
-        hex::encode(Sha256::digest(&bytes)),
-        pinned,
-        "{FILE} is not the pinned file"
-    );
-    serde_json::from_slice::<Vec<Value>>(&bytes).unwrap()
+    match read_pinned_json(FILE) {
+        Value::Array(vectors) => vectors,
+        _ => panic!("{FILE} is not a JSON array"),
+    }
 }
 
 fn field(v: &Value, name: &str) -> Vec<u8> {

@@ -118,12 +118,12 @@ fn check_expand(hash: HashAlgorithm, prk_len: usize, len: usize) -> Result<(), K
     Ok(())
 }
 
-/// What the providers' unit tests share: the RFC 5869 vectors, read from the pinned file.
+/// What the providers' unit tests share: the RFC 5869 vectors, read from the pinned file, and the
+/// checks every provider must pass, each taking the provider's list of HKDFs (its `KDFS`).
 #[cfg(test)]
 mod test_support {
-    use std::path::PathBuf;
-
-    use sha2::{Digest, Sha256};
+    use super::{HashAlgorithm, Hkdf, KdfError};
+    use crate::test_vectors::read_pinned_text;
 
     /// One record of pyca's `rfc-5869-HKDF-SHA256.txt`.
     pub struct RfcCase {
@@ -138,46 +138,9 @@ mod test_support {
 
     const RFC_FILE: &str = "hkdf/rfc-5869-HKDF-SHA256.txt";
 
-    fn vector_root() -> PathBuf {
-        std::env::var_os("SONET_VECTORS")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"))
-    }
-
-    /// The sha256 `vectors/manifest.toml` pins for `path`, so a test never trusts a file the
-    /// conformance suites would refuse.
-    fn pinned_sha256(path: &str) -> String {
-        let manifest_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors/manifest.toml");
-        let manifest = std::fs::read_to_string(&manifest_path)
-            .unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
-        let entry = format!("path = \"{path}\"");
-        let start = manifest
-            .find(&entry)
-            .unwrap_or_else(|| panic!("{path} is not pinned in the manifest"));
-        let rest = &manifest[start..];
-        let line = rest
-            .lines()
-            .find_map(|l| l.strip_prefix("sha256 = \""))
-            .expect("manifest entry has a sha256");
-        line.trim_end_matches('"').to_owned()
-    }
-
     /// The RFC 5869 test case with this COUNT (1 = A.1), from the pinned file.
     pub fn rfc5869_case(count: u32) -> RfcCase {
-        let path = vector_root().join(RFC_FILE);
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (set SONET_VECTORS to the pinned vector root)",
-                path.display()
-            )
-        });
-        assert_eq!(
-            hex::encode(Sha256::digest(&bytes)),
-            pinned_sha256(RFC_FILE),
-            "{} does not match the manifest",
-            path.display()
-        );
-        let text = String::from_utf8(bytes).expect("UTF-8");
+        let text = read_pinned_text(RFC_FILE);
         let mut fields = std::collections::HashMap::new();
         let mut in_case = false;
         for line in text.lines() {
@@ -195,7 +158,7 @@ mod test_support {
                 fields.insert(name.to_owned(), value.to_owned());
             }
         }
-        assert!(in_case, "no COUNT = {count} in {}", path.display());
+        assert!(in_case, "no COUNT = {count} in {RFC_FILE}");
         assert_eq!(fields["Hash"], "SHA-256");
         let hex_of = |name: &str| hex::decode(&fields[name]).expect("hex field");
         RfcCase {
@@ -206,6 +169,95 @@ mod test_support {
             len: fields["L"].parse().expect("L is a number"),
             prk: hex_of("PRK"),
             okm: hex_of("OKM"),
+        }
+    }
+
+    /// The provider's HKDF over `hash`.
+    pub fn kdf(kdfs: &[&'static dyn Hkdf], hash: HashAlgorithm) -> &'static dyn Hkdf {
+        kdfs.iter()
+            .copied()
+            .find(|k| k.hash() == hash)
+            .expect("every hash is implemented")
+    }
+
+    pub fn lists_every_hash_once(kdfs: &[&'static dyn Hkdf]) {
+        assert_eq!(kdfs.len(), HashAlgorithm::ALL.len());
+        for hash in HashAlgorithm::ALL {
+            assert_eq!(kdfs.iter().filter(|k| k.hash() == hash).count(), 1);
+        }
+    }
+
+    pub fn rfc5869_a1_from_the_pinned_file(kdfs: &[&'static dyn Hkdf]) {
+        let case = rfc5869_case(1);
+        assert_eq!(case.count, 1);
+        let kdf = kdf(kdfs, HashAlgorithm::Sha256);
+        let prk = kdf.extract(&case.salt, &case.ikm).unwrap();
+        assert_eq!(prk.as_bytes(), case.prk);
+        let okm = kdf.expand(prk.as_bytes(), &case.info, case.len).unwrap();
+        assert_eq!(okm.as_bytes(), case.okm);
+        let derived = kdf
+            .derive(&case.salt, &case.ikm, &case.info, case.len)
+            .unwrap();
+        assert_eq!(derived.as_bytes(), case.okm);
+    }
+
+    pub fn empty_salt_is_hash_len_zeros(kdfs: &[&'static dyn Hkdf]) {
+        // RFC 5869 A.3 has an empty salt; checking it against the pinned file and against an
+        // explicit zero salt covers both readings.
+        let case = rfc5869_case(3);
+        assert!(case.salt.is_empty());
+        for hash in HashAlgorithm::ALL {
+            let kdf = kdf(kdfs, hash);
+            let empty = kdf.extract(&[], b"input key material").unwrap();
+            let zeros = kdf
+                .extract(&vec![0u8; hash.output_len()], b"input key material")
+                .unwrap();
+            assert_eq!(empty, zeros, "{hash}");
+            assert_eq!(empty.len(), hash.output_len());
+        }
+        let prk = kdf(kdfs, HashAlgorithm::Sha256)
+            .extract(&case.salt, &case.ikm)
+            .unwrap();
+        assert_eq!(prk.as_bytes(), case.prk);
+    }
+
+    pub fn output_length_limit_is_255_hash_lengths(kdfs: &[&'static dyn Hkdf]) {
+        for hash in HashAlgorithm::ALL {
+            let kdf = kdf(kdfs, hash);
+            let prk = vec![7u8; hash.output_len()];
+            let max = 255 * hash.output_len();
+            assert_eq!(kdf.expand(&prk, b"", max).unwrap().len(), max);
+            assert_eq!(kdf.expand(&prk, b"", 0).unwrap().len(), 0);
+            assert_eq!(
+                kdf.expand(&prk, b"", max + 1).unwrap_err(),
+                KdfError::OutputTooLong {
+                    hash,
+                    requested: max + 1,
+                    max
+                }
+            );
+            assert!(matches!(
+                kdf.derive(b"salt", b"ikm", b"info", usize::MAX),
+                Err(KdfError::OutputTooLong { .. })
+            ));
+        }
+    }
+
+    /// RFC 5869 §2.3's lower bound: a PRK shorter than HashLen (or empty) is refused. (What a
+    /// provider does with a longer PRK is for its own tests.)
+    pub fn prk_shorter_than_hash_len_is_rejected(kdfs: &[&'static dyn Hkdf]) {
+        for hash in HashAlgorithm::ALL {
+            let kdf = kdf(kdfs, hash);
+            let short = vec![1u8; hash.output_len() - 1];
+            assert_eq!(
+                kdf.expand(&short, b"info", 16).unwrap_err(),
+                KdfError::PrkTooShort {
+                    hash,
+                    got: short.len(),
+                    min: hash.output_len()
+                }
+            );
+            assert!(kdf.expand(&[], b"info", 16).is_err());
         }
     }
 }

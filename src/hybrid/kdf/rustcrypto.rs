@@ -70,100 +70,39 @@ impl<H: EagerHash> Hkdf for RustCryptoHkdf<H> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::rfc5869_case;
+    use super::super::test_support::{self, kdf};
     use super::*;
-
-    fn kdf(hash: HashAlgorithm) -> &'static dyn Hkdf {
-        KDFS.iter()
-            .copied()
-            .find(|k| k.hash() == hash)
-            .expect("every hash is implemented")
-    }
 
     #[test]
     fn lists_every_hash_once() {
-        assert_eq!(KDFS.len(), HashAlgorithm::ALL.len());
-        for hash in HashAlgorithm::ALL {
-            assert_eq!(KDFS.iter().filter(|k| k.hash() == hash).count(), 1);
-        }
+        test_support::lists_every_hash_once(KDFS);
     }
 
     #[test]
     fn rfc5869_a1_from_the_pinned_file() {
-        let case = rfc5869_case(1);
-        assert_eq!(case.count, 1);
-        let kdf = kdf(HashAlgorithm::Sha256);
-        let prk = kdf.extract(&case.salt, &case.ikm).unwrap();
-        assert_eq!(prk.as_bytes(), case.prk);
-        let okm = kdf.expand(prk.as_bytes(), &case.info, case.len).unwrap();
-        assert_eq!(okm.as_bytes(), case.okm);
-        let derived = kdf
-            .derive(&case.salt, &case.ikm, &case.info, case.len)
-            .unwrap();
-        assert_eq!(derived.as_bytes(), case.okm);
+        test_support::rfc5869_a1_from_the_pinned_file(KDFS);
     }
 
     #[test]
     fn empty_salt_is_hash_len_zeros() {
-        // RFC 5869 A.3 has an empty salt; checking it against the pinned file and against an
-        // explicit zero salt covers both readings.
-        let case = rfc5869_case(3);
-        assert!(case.salt.is_empty());
-        for hash in HashAlgorithm::ALL {
-            let kdf = kdf(hash);
-            let empty = kdf.extract(&[], b"input key material").unwrap();
-            let zeros = kdf
-                .extract(&vec![0u8; hash.output_len()], b"input key material")
-                .unwrap();
-            assert_eq!(empty, zeros, "{hash}");
-            assert_eq!(empty.len(), hash.output_len());
-        }
-        let prk = kdf(HashAlgorithm::Sha256)
-            .extract(&case.salt, &case.ikm)
-            .unwrap();
-        assert_eq!(prk.as_bytes(), case.prk);
+        test_support::empty_salt_is_hash_len_zeros(KDFS);
     }
 
     #[test]
     fn output_length_limit_is_255_hash_lengths() {
-        for hash in HashAlgorithm::ALL {
-            let kdf = kdf(hash);
-            let prk = vec![7u8; hash.output_len()];
-            let max = 255 * hash.output_len();
-            assert_eq!(kdf.expand(&prk, b"", max).unwrap().len(), max);
-            assert_eq!(kdf.expand(&prk, b"", 0).unwrap().len(), 0);
-            assert_eq!(
-                kdf.expand(&prk, b"", max + 1).unwrap_err(),
-                KdfError::OutputTooLong {
-                    hash,
-                    requested: max + 1,
-                    max
-                }
-            );
-            assert!(matches!(
-                kdf.derive(b"salt", b"ikm", b"info", usize::MAX),
-                Err(KdfError::OutputTooLong { .. })
-            ));
-        }
+        test_support::output_length_limit_is_255_hash_lengths(KDFS);
     }
 
     #[test]
     fn prk_shorter_than_hash_len_is_rejected() {
+        test_support::prk_shorter_than_hash_len_is_rejected(KDFS);
         for hash in HashAlgorithm::ALL {
-            let kdf = kdf(hash);
-            let short = vec![1u8; hash.output_len() - 1];
-            assert_eq!(
-                kdf.expand(&short, b"info", 16).unwrap_err(),
-                KdfError::PrkTooShort {
-                    hash,
-                    got: short.len(),
-                    min: hash.output_len()
-                }
-            );
-            assert!(kdf.expand(&[], b"info", 16).is_err());
             // RFC 5869 sets only a lower bound: a longer PRK is an ordinary HMAC key.
             let long = vec![1u8; 3 * hash.output_len()];
-            assert_eq!(kdf.expand(&long, b"info", 16).unwrap().len(), 16);
+            assert_eq!(
+                kdf(KDFS, hash).expand(&long, b"info", 16).unwrap().len(),
+                16
+            );
         }
     }
 }

@@ -245,9 +245,9 @@ impl CryptoRng for ShakeRng {}
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_vectors::read;
     use super::super::PROVIDER;
     use super::*;
+    use crate::test_vectors::read_pinned_text;
 
     const ALGORITHMS: [SignatureAlgorithm; 2] =
         [SignatureAlgorithm::FnDsa512, SignatureAlgorithm::FnDsa1024];
@@ -277,7 +277,7 @@ mod tests {
 
     /// `pk` and `sk` of the first ("count = 0") record of a Falcon round-3 KAT file.
     fn first_round3_key_pair(file: &str) -> (Vec<u8>, Vec<u8>) {
-        let text = read(&format!("fndsa/{file}"));
+        let text = read_pinned_text(&format!("fndsa/{file}"));
         let field = |name: &str| {
             let prefix = format!("{name} = ");
             let line = text

@@ -85,28 +85,8 @@ where
 
 #[cfg(test)]
 mod test_vectors {
-    //! Access to the shared conformance vectors for the known-answer unit tests.
-
-    use std::path::PathBuf;
-
-    /// `$SONET_VECTORS`, or `../shared/vectors` next to the workspace.
-    pub(super) fn dir() -> PathBuf {
-        match std::env::var_os("SONET_VECTORS") {
-            Some(path) => PathBuf::from(path),
-            None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
-        }
-    }
-
-    pub(super) fn read(relative: &str) -> String {
-        let path = dir().join(relative);
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read vector file {}: {e}", path.display()))
-    }
-
-    pub(super) fn json(relative: &str) -> serde_json::Value {
-        serde_json::from_str(&read(relative))
-            .unwrap_or_else(|e| panic!("{relative} is not JSON: {e}"))
-    }
+    //! The layout of the ACVP JSON vectors, for the known-answer unit tests. The files are read,
+    //! and checked against their pins, by [`crate::test_vectors`].
 
     pub(super) fn hex_field(value: &serde_json::Value, field: &str) -> Vec<u8> {
         let text = value[field]
