@@ -179,11 +179,11 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     let _ = std::fs::remove_file(&suites_json);
     let status = Command::new(cargo())
         .current_dir(&root)
+        // `--workspace` resolves features as `cargo xtask test` does, so both share one build.
         .args([
             "test",
             "--release",
-            "-p",
-            "sonet-suites",
+            "--workspace",
             "--test",
             "conformance",
             "--",
