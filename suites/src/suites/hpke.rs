@@ -76,14 +76,22 @@ fn suite_and_mode(v: &Value) -> Result<(HpkeSuite, Mode), CaseError> {
     Ok((suite, mode))
 }
 
-fn params(v: &Value) -> String {
+/// The parameter set a case is counted under (the KEM, so the report's matrix has one row per
+/// KEM) and the full description carried in the case id (mode, KEM, KDF, AEAD).
+fn labels(v: &Value) -> (String, String) {
     match suite_and_mode(v) {
-        Ok((suite, mode)) => format!("{mode}: {suite}"),
-        Err(_) => ["mode", "kem_id", "kdf_id", "aead_id"]
-            .iter()
-            .map(|name| format!("{name}={}", v.get(name).unwrap_or(&Value::Null)))
-            .collect::<Vec<_>>()
-            .join(" "),
+        Ok((suite, mode)) => (suite.kem.name().to_owned(), format!("{mode}: {suite}")),
+        Err(_) => {
+            let ids = ["mode", "kem_id", "kdf_id", "aead_id"]
+                .iter()
+                .map(|name| format!("{name}={}", v.get(name).unwrap_or(&Value::Null)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (
+                format!("kem_id={}", v.get("kem_id").unwrap_or(&Value::Null)),
+                ids,
+            )
+        }
     }
 }
 
@@ -279,8 +287,8 @@ fn without_contexts(setup: &CaseError) -> CaseError {
 }
 
 fn check_vector(index: usize, v: &Value, set: &mut SetResult) {
-    let id = format!("vector {index}");
-    let params = params(v);
+    let (params, description) = labels(v);
+    let id = format!("vector {index} [{description}]");
     let built = Inputs::read(v).and_then(|inputs| {
         let contexts = contexts(&inputs)?;
         Ok((inputs, contexts))
