@@ -4,6 +4,7 @@
 //! (`bench/`) and automation (`xtask/`) depend on it, never the other way round.
 
 pub mod hybrid;
+pub mod mls;
 pub mod pqc;
 pub mod provider;
 pub mod secret;

@@ -1,0 +1,60 @@
+//! MLS (RFC 9420) engine over openmls 0.9: a small, typed layer that a service, a test or a
+//! conformance suite can drive with bytes in and bytes out.
+//!
+//! - [`CipherSuite`] names all seven RFC 9420 suites; [`CipherSuite::is_supported`] asks the
+//!   crypto provider (openmls_rust_crypto) whether it can run one.
+//! - [`Client`] is an identity with its signature keys, KeyPackages and external PSKs, backed by
+//!   SQLite ([`Client::open`], the service default) or memory ([`Client::in_memory`]).
+//! - [`create_group`], [`join_from_welcome`] and [`external_join`] give a [`Group`], which adds,
+//!   removes, updates, proposes, commits, encrypts, [`processes`](Group::process) incoming
+//!   messages into [`GroupEvent`]s, and exports secrets and the epoch authenticator.
+//! - Every failure is an [`MlsError`]; nothing panics on input.
+//!
+//! All messages are serialized `MLSMessage`s (RFC 9420 §6), as other implementations exchange
+//! them. Secrets handed out ([`Group::export_secret`], [`Group::epoch_authenticator`]) are
+//! [`SecretBytes`](crate::secret::SecretBytes): zeroized on drop, `Debug` shows only the length.
+//!
+//! Limits of openmls 0.9.2 that show through: suites 4–7 are unsupported by its RustCrypto
+//! provider; ReInit and branch (resumption PSKs with usage `reinit`/`branch`) return
+//! [`MlsError::Unsupported`]; a leaf that carries a GREASE extension is rejected even when its
+//! capabilities list it (openmls#2156, fixed upstream after 0.9.2), which blocks groups with
+//! GREASEing peers such as mlspp.
+//!
+//! ```
+//! use sonet::mls::{create_group, join_from_welcome, CipherSuite, Client, GroupEvent, GroupOptions, JoinOptions};
+//!
+//! let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
+//! let alice = Client::in_memory(b"alice")?;
+//! let bob = Client::in_memory(b"bob")?;
+//!
+//! let mut group = create_group(&alice, suite, &GroupOptions::default())?;
+//! let commit = group.add_members(&[bob.key_package(suite)?])?;
+//! group.merge_pending_commit()?; // once the delivery service accepted the commit
+//! let welcome = commit.welcome.expect("an add commit has a Welcome");
+//! let mut bobs = join_from_welcome(&bob, &welcome, None, &JoinOptions::default())?;
+//!
+//! let ciphertext = group.encrypt(b"hi Bob")?;
+//! assert_eq!(
+//!     bobs.process(&ciphertext)?,
+//!     GroupEvent::Application { sender: 0, data: b"hi Bob".to_vec() }
+//! );
+//! assert_eq!(group.epoch_authenticator(), bobs.epoch_authenticator());
+//! # Ok::<(), sonet::mls::MlsError>(())
+//! ```
+
+mod client;
+mod error;
+mod group;
+pub(crate) mod storage;
+mod suite;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::Client;
+pub use error::{MlsError, Result};
+pub use group::{
+    create_group, external_join, join_from_welcome, CommitOutput, Group, GroupConfig, GroupEvent,
+    GroupOptions, JoinOptions, Member, ProposalKind, Sender,
+};
+pub use suite::CipherSuite;
