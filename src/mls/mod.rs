@@ -45,6 +45,7 @@
 mod client;
 mod error;
 mod group;
+mod passive;
 pub(crate) mod storage;
 mod suite;
 
@@ -56,5 +57,9 @@ pub use error::{MlsError, Result};
 pub use group::{
     create_group, external_join, join_from_welcome, CommitOutput, Group, GroupConfig, GroupEvent,
     GroupOptions, JoinOptions, Member, ProposalKind, Sender,
+};
+pub use passive::{
+    run_passive_client, PassiveClientCase, PassiveClientError, PassiveEpoch, PassiveStep,
+    OPENMLS_GREASE_REJECTION,
 };
 pub use suite::CipherSuite;

@@ -874,10 +874,6 @@ fn import_key_package_checks_the_private_keys() {
     ));
 }
 
-fn hex_field(case: &serde_json::Value, field: &str) -> Vec<u8> {
-    hex::decode(case[field].as_str().unwrap()).unwrap()
-}
-
 /// The RFC 9420 passive-client vectors, driven through the public API only: import the
 /// KeyPackage with its private keys, join, process every epoch, compare every epoch
 /// authenticator. The conformance suite proper (per-case results, all files) lives in `suites/`;
@@ -918,59 +914,16 @@ fn openmls_0_9_2_rejects_leaves_with_grease_extensions() {
         .iter()
         .find(|c| c["cipher_suite"] == 1)
         .unwrap();
-    let err = run_passive_case(case).unwrap_err();
-    assert_eq!(err, "join: invalid Welcome: Extensions are not acceptable.");
+    let err = run_passive_client(&PassiveClientCase::from_json(case).unwrap()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "join: invalid Welcome: Extensions are not acceptable."
+    );
+    assert!(err.is_openmls_grease_rejection());
 }
 
-/// Imports the case's KeyPackage with its private keys, joins, processes every epoch and
-/// compares every epoch authenticator.
-fn run_passive_case(case: &serde_json::Value) -> std::result::Result<(), String> {
-    let client = Client::in_memory(b"passive").unwrap();
-    for psk in case["external_psks"].as_array().unwrap() {
-        client
-            .store_external_psk(&hex_field(psk, "psk_id"), &hex_field(psk, "psk"))
-            .map_err(|e| format!("psk: {e}"))?;
-    }
-    client
-        .import_key_package(
-            &hex_field(case, "key_package"),
-            &hex_field(case, "init_priv"),
-            &hex_field(case, "encryption_priv"),
-            Some(&hex_field(case, "signature_priv")),
-        )
-        .map_err(|e| format!("import: {e}"))?;
-    let tree = case["ratchet_tree"]
-        .as_str()
-        .map(|t| hex::decode(t).unwrap());
-    let options = JoinOptions {
-        skip_lifetime_validation: true,
-        ..JoinOptions::default()
-    };
-    let mut group = join_from_welcome(
-        &client,
-        &hex_field(case, "welcome"),
-        tree.as_deref(),
-        &options,
-    )
-    .map_err(|e| format!("join: {e}"))?;
-    if group.epoch_authenticator().as_bytes() != hex_field(case, "initial_epoch_authenticator") {
-        return Err("initial: epoch authenticator mismatch".into());
-    }
-    for (e, epoch) in case["epochs"].as_array().unwrap().iter().enumerate() {
-        for proposal in epoch["proposals"].as_array().unwrap() {
-            let bytes = hex::decode(proposal.as_str().unwrap()).unwrap();
-            group
-                .process(&bytes)
-                .map_err(|err| format!("epoch {e} proposal: {err}"))?;
-        }
-        match group.process(&hex_field(epoch, "commit")) {
-            Ok(GroupEvent::CommitMerged { .. }) => {}
-            Ok(other) => return Err(format!("epoch {e} commit: unexpected {other:?}")),
-            Err(err) => return Err(format!("epoch {e} commit: {err}")),
-        }
-        if group.epoch_authenticator().as_bytes() != hex_field(epoch, "epoch_authenticator") {
-            return Err(format!("epoch {e}: epoch authenticator mismatch"));
-        }
-    }
-    Ok(())
+/// Decodes the case and runs it through [`run_passive_client`].
+fn run_passive_case(case: &serde_json::Value) -> std::result::Result<usize, String> {
+    let case = PassiveClientCase::from_json(case)?;
+    run_passive_client(&case).map_err(|e| e.to_string())
 }

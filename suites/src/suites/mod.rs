@@ -10,6 +10,7 @@ pub mod hkdf;
 pub mod hpke;
 pub mod hybrid;
 pub mod kats;
+pub mod rfc9420;
 pub mod wycheproof;
 pub mod xwing;
 
@@ -28,5 +29,6 @@ pub fn all() -> Vec<Suite> {
         hpke::SUITE,
         xwing::SUITE,
         hybrid::SUITE,
+        rfc9420::SUITE,
     ]
 }
