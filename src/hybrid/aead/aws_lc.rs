@@ -1,73 +1,142 @@
 //! AEADs from aws-lc-rs 1.19.0 (`aws_lc_rs::aead`): AES-128/192/256-GCM and ChaCha20-Poly1305.
 //!
 //! aws-lc-rs's AEAD API takes a 96-bit `Nonce` and produces and verifies only full 128-bit tags.
-//! Truncated GCM tags (SP 800-38D §5.2.1.2) are built on top of it: sealing keeps the leftmost
-//! bytes of the full tag, and opening uses the shared truncated-tag check. GCM IVs of other lengths
-//! cannot be expressed at all and are [`AeadError::Unsupported`] here; the rustcrypto provider
-//! implements them.
+//! GCM IVs of every other length (SP 800-38D §5.2.1.1 allows any length of at least one byte)
+//! go through AWS-LC's EVP cipher interface instead, via the aws-lc-sys 0.47.0 bindings
+//! (`EVP_aes_*_gcm` with `EVP_CTRL_AEAD_SET_IVLEN`); 96-bit IVs stay on aws-lc-rs. Both paths
+//! produce and verify full 128-bit tags. Truncated GCM tags (SP 800-38D §5.2.1.2) are built on
+//! top of that: sealing keeps the leftmost bytes of the full tag, and opening uses the shared
+//! truncated-tag check.
+
+use std::os::raw::{c_int, c_void};
+use std::ptr;
 
 use aws_lc_rs::aead::{
     Aad, Algorithm, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_192_GCM, AES_256_GCM,
     CHACHA20_POLY1305, NONCE_LEN,
 };
+use aws_lc_sys::{EVP_CIPHER, EVP_CIPHER_CTX};
 use zeroize::Zeroize;
 
 use super::{check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts};
 
-const PROVIDER_NAME: &str = "aws-lc";
+/// The full GCM tag length, which the EVP path always produces and verifies.
+const FULL_TAG_LEN: usize = 16;
+
+/// An `EVP_CIPHER_CTX`, freed on drop.
+struct CipherCtx(*mut EVP_CIPHER_CTX);
+
+impl CipherCtx {
+    fn new() -> Result<Self, ()> {
+        // SAFETY: `EVP_CIPHER_CTX_new` takes no arguments and returns either a fresh context
+        // owned by the caller or null on allocation failure, which is checked here.
+        let ctx = unsafe { aws_lc_sys::EVP_CIPHER_CTX_new() };
+        if ctx.is_null() {
+            Err(())
+        } else {
+            Ok(Self(ctx))
+        }
+    }
+}
+
+impl Drop for CipherCtx {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` came from `EVP_CIPHER_CTX_new`, is non-null, is owned only by this
+        // guard and is freed exactly once, here. Freeing also cleanses the key schedule.
+        unsafe { aws_lc_sys::EVP_CIPHER_CTX_free(self.0) };
+    }
+}
+
+/// `EVP_EncryptUpdate` or `EVP_DecryptUpdate`.
+type UpdateFn =
+    unsafe extern "C" fn(*mut EVP_CIPHER_CTX, *mut u8, *mut c_int, *const u8, c_int) -> c_int;
+
+/// Passes associated data (no output) to `update` in `c_int`-sized chunks.
+fn evp_aad(ctx: &CipherCtx, update: UpdateFn, aad: &[u8]) -> Result<(), ()> {
+    for chunk in aad.chunks(c_int::MAX as usize) {
+        let len = c_int::try_from(chunk.len()).map_err(|_| ())?;
+        let mut out_len: c_int = 0;
+        // SAFETY: `ctx.0` is a live context initialised for AES-GCM with key and IV; a null
+        // output pointer makes `update` absorb `chunk` (valid for `len` bytes) as associated data;
+        // `out_len` is a valid `c_int` to write.
+        let ok = unsafe { update(ctx.0, ptr::null_mut(), &mut out_len, chunk.as_ptr(), len) };
+        if ok != 1 {
+            return Err(());
+        }
+    }
+    Ok(())
+}
+
+/// Encrypts or decrypts `buffer` in place through `update` in `c_int`-sized chunks.
+fn evp_text_in_place(ctx: &CipherCtx, update: UpdateFn, buffer: &mut [u8]) -> Result<(), ()> {
+    for chunk in buffer.chunks_mut(c_int::MAX as usize) {
+        let len = c_int::try_from(chunk.len()).map_err(|_| ())?;
+        let mut out_len: c_int = 0;
+        let p = chunk.as_mut_ptr();
+        // SAFETY: `ctx.0` is a live AES-GCM context with key and IV set; `p` is valid for reads
+        // and writes of `len` bytes, and AWS-LC allows input and output to alias exactly (GCM is
+        // a stream mode, so no more than `len` bytes are written); `out_len` is a valid `c_int`.
+        let ok = unsafe { update(ctx.0, p, &mut out_len, p.cast_const(), len) };
+        if ok != 1 || out_len != len {
+            return Err(());
+        }
+    }
+    Ok(())
+}
 
 /// One aws-lc-rs AEAD algorithm.
 pub struct AwsLcAead {
     algorithm: AeadAlgorithm,
     aws: &'static Algorithm,
+    /// AWS-LC's EVP cipher for GCM IVs other than 96 bits (`None` for ChaCha20-Poly1305, which
+    /// has only 96-bit nonces).
+    evp: Option<unsafe extern "C" fn() -> *const EVP_CIPHER>,
 }
 
 pub static AES_128: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes128Gcm,
     aws: &AES_128_GCM,
+    evp: Some(aws_lc_sys::EVP_aes_128_gcm),
 };
 pub static AES_192: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes192Gcm,
     aws: &AES_192_GCM,
+    evp: Some(aws_lc_sys::EVP_aes_192_gcm),
 };
 pub static AES_256: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes256Gcm,
     aws: &AES_256_GCM,
+    evp: Some(aws_lc_sys::EVP_aes_256_gcm),
 };
 pub static CHACHA20: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::ChaCha20Poly1305,
     aws: &CHACHA20_POLY1305,
+    evp: None,
 };
 
 /// Every AEAD this provider implements.
 pub static AEADS: &[&dyn Aead] = &[&AES_128, &AES_192, &AES_256, &CHACHA20];
 
 impl AwsLcAead {
-    /// IVs the standard allows but aws-lc-rs's API cannot express (only GCM has any, since
-    /// ChaCha20-Poly1305 defines just the one nonce length).
-    fn check_expressible(
-        &self,
-        nonce_len: usize,
-        operation: &'static str,
-    ) -> Result<(), AeadError> {
-        if nonce_len == NONCE_LEN {
-            return Ok(());
-        }
-        Err(AeadError::Unsupported {
-            provider: PROVIDER_NAME,
-            operation,
-            reason: format!(
-                "aws-lc-rs's AEAD API accepts only 96-bit nonces ({NONCE_LEN}-byte `aead::Nonce`), \
-                 not a {}-bit {} IV",
-                nonce_len * 8,
-                self.algorithm
-            ),
-        })
-    }
-
-    /// Encrypts `buffer` in place and returns the full tag.
+    /// Encrypts `buffer` in place and returns the full tag, through aws-lc-rs for a 96-bit IV and
+    /// through EVP otherwise.
     fn seal_full(
         &self,
+        key: &[u8],
+        aws_key: &LessSafeKey,
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; 16], ()> {
+        if nonce.len() == NONCE_LEN {
+            Self::seal_full_aws(aws_key, nonce, aad, buffer)
+        } else {
+            self.seal_full_evp(key, nonce, aad, buffer)
+        }
+    }
+
+    /// Encrypts `buffer` in place under a 96-bit nonce with aws-lc-rs and returns the full tag.
+    fn seal_full_aws(
         key: &LessSafeKey,
         nonce: &[u8],
         aad: &[u8],
@@ -78,6 +147,155 @@ impl AwsLcAead {
             .seal_in_place_separate_tag(nonce, Aad::from(aad), buffer)
             .map_err(|_| ())?;
         <[u8; 16]>::try_from(tag.as_ref()).map_err(|_| ())
+    }
+
+    /// Creates an EVP GCM context for encryption (`encrypt`) or decryption with `key` and an IV
+    /// of any non-zero length.
+    fn evp_ctx(&self, key: &[u8], iv: &[u8], encrypt: bool) -> Result<CipherCtx, ()> {
+        let cipher_fn = self.evp.ok_or(())?;
+        if key.len() != self.algorithm.key_len() || iv.is_empty() {
+            return Err(());
+        }
+        let iv_len = c_int::try_from(iv.len()).map_err(|_| ())?;
+        let init = if encrypt {
+            aws_lc_sys::EVP_EncryptInit_ex
+        } else {
+            aws_lc_sys::EVP_DecryptInit_ex
+        };
+        let ctx = CipherCtx::new()?;
+        // SAFETY: `EVP_aes_*_gcm` take no arguments and return a static cipher table.
+        let cipher = unsafe { cipher_fn() };
+        if cipher.is_null() {
+            return Err(());
+        }
+        // SAFETY: `ctx.0` is a live context; `cipher` is a static AES-GCM cipher; null engine,
+        // key and IV just select the cipher, so the IV length can be set before the IV is given.
+        if unsafe { init(ctx.0, cipher, ptr::null_mut(), ptr::null(), ptr::null()) } != 1 {
+            return Err(());
+        }
+        // SAFETY: `ctx.0` has the GCM cipher selected; SET_IVLEN reads only `arg` (checked > 0)
+        // and not `ptr`.
+        let ok = unsafe {
+            aws_lc_sys::EVP_CIPHER_CTX_ctrl(
+                ctx.0,
+                aws_lc_sys::EVP_CTRL_AEAD_SET_IVLEN as c_int,
+                iv_len,
+                ptr::null_mut(),
+            )
+        };
+        if ok != 1 {
+            return Err(());
+        }
+        // SAFETY: `ctx.0` has the cipher selected and the IV length set to `iv.len()`; `key` is
+        // valid for the cipher's key length (checked above) and `iv` for `iv.len()` bytes; a null
+        // cipher keeps the selected one. Both are copied into the context.
+        if unsafe {
+            init(
+                ctx.0,
+                ptr::null(),
+                ptr::null_mut(),
+                key.as_ptr(),
+                iv.as_ptr(),
+            )
+        } != 1
+        {
+            return Err(());
+        }
+        Ok(ctx)
+    }
+
+    /// Encrypts `buffer` in place under an IV of any length with AWS-LC's EVP interface and
+    /// returns the full tag.
+    fn seal_full_evp(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+    ) -> Result<[u8; 16], ()> {
+        let ctx = self.evp_ctx(key, iv, true)?;
+        evp_aad(&ctx, aws_lc_sys::EVP_EncryptUpdate, aad)?;
+        evp_text_in_place(&ctx, aws_lc_sys::EVP_EncryptUpdate, buffer)?;
+        let mut out_len: c_int = 0;
+        let mut final_block = [0u8; 16];
+        // SAFETY: `ctx.0` is a live encryption context; GCM's final step writes no output, but
+        // `final_block` is a valid block-sized buffer anyway; `out_len` is a valid `c_int`.
+        let ok = unsafe {
+            aws_lc_sys::EVP_EncryptFinal_ex(ctx.0, final_block.as_mut_ptr(), &mut out_len)
+        };
+        if ok != 1 || out_len != 0 {
+            return Err(());
+        }
+        let mut tag = [0u8; FULL_TAG_LEN];
+        // SAFETY: `ctx.0` has finished encrypting; GET_TAG copies `arg` (16, the full tag) bytes
+        // into `ptr`, which `tag` is valid for.
+        let ok = unsafe {
+            aws_lc_sys::EVP_CIPHER_CTX_ctrl(
+                ctx.0,
+                aws_lc_sys::EVP_CTRL_AEAD_GET_TAG as c_int,
+                FULL_TAG_LEN as c_int,
+                tag.as_mut_ptr().cast::<c_void>(),
+            )
+        };
+        if ok != 1 {
+            return Err(());
+        }
+        Ok(tag)
+    }
+
+    /// Decrypts `ciphertext` under an IV of any length and verifies the full `tag` with AWS-LC's
+    /// EVP interface. Nothing of the plaintext is released on failure.
+    fn open_full_evp(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+    ) -> Result<Vec<u8>, AeadError> {
+        let mut tag_copy =
+            <[u8; FULL_TAG_LEN]>::try_from(tag).map_err(|_| AeadError::InvalidTagLength {
+                algorithm: self.algorithm,
+                got: tag.len(),
+            })?;
+        let mut plaintext = ciphertext.to_vec();
+        let result = (|| -> Result<(), ()> {
+            let ctx = self.evp_ctx(key, iv, false)?;
+            // SAFETY: `ctx.0` is a live decryption context; SET_TAG copies `arg` (16) bytes
+            // from `ptr`, which `tag_copy` is valid for (it is not written to).
+            let ok = unsafe {
+                aws_lc_sys::EVP_CIPHER_CTX_ctrl(
+                    ctx.0,
+                    aws_lc_sys::EVP_CTRL_AEAD_SET_TAG as c_int,
+                    FULL_TAG_LEN as c_int,
+                    tag_copy.as_mut_ptr().cast::<c_void>(),
+                )
+            };
+            if ok != 1 {
+                return Err(());
+            }
+            evp_aad(&ctx, aws_lc_sys::EVP_DecryptUpdate, aad)?;
+            evp_text_in_place(&ctx, aws_lc_sys::EVP_DecryptUpdate, &mut plaintext)?;
+            let mut out_len: c_int = 0;
+            let mut final_block = [0u8; 16];
+            // SAFETY: `ctx.0` is a live decryption context with the expected tag set; GCM's final
+            // step writes no output, but `final_block` is a valid block-sized buffer anyway;
+            // `out_len` is a valid `c_int`. It returns 0 if the tag does not verify.
+            let ok = unsafe {
+                aws_lc_sys::EVP_DecryptFinal_ex(ctx.0, final_block.as_mut_ptr(), &mut out_len)
+            };
+            if ok != 1 || out_len != 0 {
+                return Err(());
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Ok(plaintext),
+            Err(()) => {
+                plaintext.zeroize();
+                Err(AeadError::AuthenticationFailed)
+            }
+        }
     }
 
     fn key(&self, key: &[u8]) -> Result<LessSafeKey, AeadError> {
@@ -119,11 +337,9 @@ impl Aead for AwsLcAead {
             aad.len(),
             plaintext.len(),
         )?;
-        self.check_expressible(nonce.len(), "seal")?;
-        let key = self.key(key)?;
-        self.nonce(nonce)?;
+        let aws_key = self.key(key)?;
         let mut ciphertext = plaintext.to_vec();
-        match self.seal_full(&key, nonce, aad, &mut ciphertext) {
+        match self.seal_full(key, &aws_key, nonce, aad, &mut ciphertext) {
             // A truncated tag is the leftmost bytes of the full one (SP 800-38D §7.1 step 8).
             Ok(full) => Ok(SealedParts {
                 ciphertext,
@@ -132,7 +348,7 @@ impl Aead for AwsLcAead {
             Err(()) => {
                 ciphertext.zeroize();
                 // Key and nonce are checked, so what AWS-LC can still refuse is the length
-                // (its per-nonce maximum).
+                // (its per-nonce maximum), short of an allocation failure in the EVP path.
                 Err(AeadError::TooLong {
                     algorithm: self.algorithm,
                 })
@@ -156,19 +372,21 @@ impl Aead for AwsLcAead {
             aad.len(),
             ciphertext.len(),
         )?;
-        self.check_expressible(nonce.len(), "open")?;
-        let key = self.key(key)?;
+        let aws_key = self.key(key)?;
         if tag.len() != self.aws.tag_len() {
             return open_truncated_gcm(
-                |aad, buffer| self.seal_full(&key, nonce, aad, buffer),
+                |aad, buffer| self.seal_full(key, &aws_key, nonce, aad, buffer),
                 aad,
                 ciphertext,
                 tag,
             );
         }
+        if nonce.len() != NONCE_LEN {
+            return self.open_full_evp(key, nonce, aad, ciphertext, tag);
+        }
         let nonce = self.nonce(nonce)?;
         let mut plaintext = vec![0u8; ciphertext.len()];
-        if key
+        if aws_key
             .open_separate_gather(nonce, Aad::from(aad), ciphertext, tag, &mut plaintext)
             .is_err()
         {
@@ -203,24 +421,67 @@ mod tests {
     }
 
     #[test]
-    fn other_gcm_iv_lengths_are_unsupported() {
+    fn other_gcm_iv_lengths_match_rustcrypto_and_reject_tampering() {
         for gcm in [&AES_128, &AES_192, &AES_256] {
             let key = key_for(gcm.algorithm);
-            for iv_len in [1usize, 8, 11, 13, 16, 128] {
-                let iv = vec![0u8; iv_len];
-                for result in [
-                    gcm.seal_detached(&key, &iv, b"", b"m", 16).map(|_| ()),
-                    gcm.open_detached(&key, &iv, b"", b"m", &[0; 16])
-                        .map(|_| ()),
-                ] {
-                    let Err(AeadError::Unsupported {
-                        provider, reason, ..
-                    }) = result
-                    else {
-                        panic!("{iv_len}-byte IV: {result:?}");
-                    };
-                    assert_eq!(provider, "aws-lc");
-                    assert!(reason.contains("96-bit nonces"), "{reason}");
+            let other = rustcrypto::AEADS
+                .iter()
+                .find(|a| a.algorithm() == gcm.algorithm)
+                .expect("rustcrypto implements every GCM");
+            for iv_len in [1usize, 8, 11, 13, 16, 17, 64, 128, 300] {
+                let iv: Vec<u8> = (0..iv_len).map(|i| (i * 13 + 5) as u8).collect();
+                for pt_len in [0usize, 1, 16, 33] {
+                    let plaintext: Vec<u8> = (0..pt_len).map(|i| (i * 7 + 1) as u8).collect();
+                    for aad in [&b""[..], b"ad", &[9u8; 40]] {
+                        for tag_len in GCM_TAG_LENS {
+                            let what = format!(
+                                "{} iv {iv_len} pt {pt_len} aad {} tag {tag_len}",
+                                gcm.algorithm,
+                                aad.len()
+                            );
+                            let ours = gcm
+                                .seal_detached(&key, &iv, aad, &plaintext, tag_len)
+                                .unwrap_or_else(|e| panic!("{what}: {e}"));
+                            let theirs = other
+                                .seal_detached(&key, &iv, aad, &plaintext, tag_len)
+                                .unwrap();
+                            assert_eq!(ours, theirs, "{what}");
+                            assert_eq!(
+                                gcm.open_detached(&key, &iv, aad, &ours.ciphertext, &ours.tag)
+                                    .as_deref(),
+                                Ok(&plaintext[..]),
+                                "{what}"
+                            );
+                            let mut bad_tag = ours.tag.clone();
+                            bad_tag[tag_len - 1] ^= 0x80;
+                            assert_eq!(
+                                gcm.open_detached(&key, &iv, aad, &ours.ciphertext, &bad_tag),
+                                Err(AeadError::AuthenticationFailed),
+                                "{what}"
+                            );
+                            assert_eq!(
+                                gcm.open_detached(&key, &iv, b"other", &ours.ciphertext, &ours.tag),
+                                Err(AeadError::AuthenticationFailed),
+                                "{what}"
+                            );
+                            if let Some(first) = ours.ciphertext.first() {
+                                let mut bad_ct = ours.ciphertext.clone();
+                                bad_ct[0] = first ^ 1;
+                                assert_eq!(
+                                    gcm.open_detached(&key, &iv, aad, &bad_ct, &ours.tag),
+                                    Err(AeadError::AuthenticationFailed),
+                                    "{what}"
+                                );
+                            }
+                            let mut bad_iv = iv.clone();
+                            bad_iv[0] ^= 1;
+                            assert_eq!(
+                                gcm.open_detached(&key, &bad_iv, aad, &ours.ciphertext, &ours.tag),
+                                Err(AeadError::AuthenticationFailed),
+                                "{what}"
+                            );
+                        }
+                    }
                 }
             }
         }
