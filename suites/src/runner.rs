@@ -133,13 +133,18 @@ pub fn abbreviate(bytes: &[u8]) -> String {
     s
 }
 
+/// Hex text from any vector format; malformed text fails the case.
+pub fn hex_text(name: &str, text: &str) -> Result<Vec<u8>, CaseError> {
+    hex::decode(text).map_err(|e| CaseError::Fail(format!("{name} is not hex: {e}")))
+}
+
 /// A hex field of a JSON object; a missing or malformed field fails the case.
 pub fn hex_field(object: &Value, name: &str) -> Result<Vec<u8>, CaseError> {
     let text = object
         .get(name)
         .and_then(Value::as_str)
         .ok_or_else(|| CaseError::Fail(format!("vector has no string field {name:?}")))?;
-    hex::decode(text).map_err(|e| CaseError::Fail(format!("field {name:?} is not hex: {e}")))
+    hex_text(name, text)
 }
 
 /// A fixed-length hex field.

@@ -76,3 +76,27 @@ impl VectorStore {
         Ok((value, source))
     }
 }
+
+/// The folder of Sonet's own, committed vector files (`vectors/sonet/`).
+pub fn own_vector_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/sonet")
+}
+
+/// Reads one of Sonet's own vector files; their source is this repository, hashed as read.
+pub fn read_own(file: &str) -> Result<(Vec<u8>, Source), String> {
+    let path = own_vector_dir().join(file);
+    let bytes = std::fs::read(&path).map_err(|e| {
+        format!(
+            "{}: {e} (run `cargo xtask vectors generate`)",
+            path.display()
+        )
+    })?;
+    let source = Source {
+        file: format!("vectors/sonet/{file}"),
+        repo: "sonet (this repository)".into(),
+        commit: "working tree".into(),
+        upstream_path: format!("vectors/sonet/{file}"),
+        sha256: crate::manifest::sha256_hex(&bytes),
+    };
+    Ok((bytes, source))
+}

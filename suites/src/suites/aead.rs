@@ -6,6 +6,7 @@ use serde_json::Value;
 use sonet::hybrid::aead::{Aead, AeadAlgorithm, AeadError};
 use sonet::pqc::Provider;
 
+use super::rsp::{declared_records, parse_rsp, RspRecord};
 use super::wycheproof::{self, Expectation, WycheproofCase};
 use crate::manifest::sha256_hex;
 use crate::results::{SetResult, Source};
@@ -101,100 +102,6 @@ fn gcm_for_key_bits(bits: u64) -> Option<AeadAlgorithm> {
 // ---------------------------------------------------------------------------------------------
 // NIST CAVP GCMVS (`gcmEncryptExtIV*.rsp`, `gcmDecrypt*.rsp`)
 // ---------------------------------------------------------------------------------------------
-
-/// One `Count = ` record of a CAVP response file, with the section headers in force.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RspRecord {
-    /// The `[Name = value]` headers in force, in the order the file first gives them.
-    pub headers: Vec<(String, String)>,
-    pub count: String,
-    /// The record's `Name = value` lines after `Count`, values left as text so that a malformed
-    /// field fails only its own case.
-    pub fields: Vec<(String, String)>,
-    /// The record is marked `FAIL`: its tag must not verify.
-    pub fail: bool,
-}
-
-impl RspRecord {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// "[Keylen=128 IVlen=96 PTlen=0 AADlen=0 Taglen=128] Count 3".
-    pub fn id(&self) -> String {
-        let section: Vec<String> = self
-            .headers
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect();
-        format!("[{}] Count {}", section.join(" "), self.count)
-    }
-}
-
-/// The records of a CAVP response file. Section headers set values by name, so a later section
-/// that repeats only some of them keeps the others.
-pub fn parse_rsp(text: &str) -> Vec<RspRecord> {
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut records: Vec<RspRecord> = Vec::new();
-    let mut open = false;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            open = false;
-            continue;
-        }
-        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            open = false;
-            if let Some((name, value)) = header.split_once('=') {
-                let (name, value) = (name.trim().to_owned(), value.trim().to_owned());
-                match headers.iter_mut().find(|(n, _)| *n == name) {
-                    Some(slot) => slot.1 = value,
-                    None => headers.push((name, value)),
-                }
-            }
-            continue;
-        }
-        if line == "FAIL" {
-            if let Some(last) = records.last_mut().filter(|_| open) {
-                last.fail = true;
-            }
-            continue;
-        }
-        let Some((name, value)) = line.split_once('=') else {
-            continue;
-        };
-        let (name, value) = (name.trim(), value.trim());
-        if name == "Count" {
-            records.push(RspRecord {
-                headers: headers.clone(),
-                count: value.to_owned(),
-                ..RspRecord::default()
-            });
-            open = true;
-        } else if let Some(last) = records.last_mut().filter(|_| open) {
-            last.fields.push((name.to_owned(), value.to_owned()));
-        }
-    }
-    records
-}
-
-/// How many records the file declares, counted apart from the parser so that a record the parser
-/// drops shows up as a count mismatch.
-fn declared_records(text: &str) -> u64 {
-    text.lines()
-        .filter(|l| l.trim_start().starts_with("Count = "))
-        .count() as u64
-}
 
 fn cavp_set(
     provider: &Provider,

@@ -2,10 +2,9 @@
 //! signature verified with Sonet's own round-3 verifier, and every secret key is checked to
 //! belong to its public key.
 
-use std::collections::HashMap;
-
 use sonet::pqc::falcon::{self, FalconParams};
 
+use super::rsp::{declared_records, parse_rsp, RspRecord};
 use crate::results::SetResult;
 use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
@@ -52,42 +51,6 @@ fn jobs() -> Vec<Job> {
         .collect()
 }
 
-/// One record of a NIST .rsp file.
-pub struct KatRecord {
-    pub count: String,
-    pub fields: HashMap<String, String>,
-}
-
-/// Splits a NIST .rsp file into records, each starting at a `count = ` line.
-pub fn parse_rsp(text: &str) -> Vec<KatRecord> {
-    let mut records: Vec<KatRecord> = Vec::new();
-    for line in text.lines() {
-        let Some((name, value)) = line.split_once(" = ") else {
-            continue;
-        };
-        let (name, value) = (name.trim(), value.trim());
-        if name == "count" {
-            records.push(KatRecord {
-                count: value.to_owned(),
-                fields: HashMap::new(),
-            });
-        } else if let Some(record) = records.last_mut() {
-            record.fields.insert(name.to_owned(), value.to_owned());
-        }
-    }
-    records
-}
-
-impl KatRecord {
-    pub fn hex(&self, name: &str) -> Result<Vec<u8>, CaseError> {
-        let text = self
-            .fields
-            .get(name)
-            .ok_or_else(|| CaseError::Fail(format!("KAT record has no {name}")))?;
-        hex::decode(text).map_err(|e| CaseError::Fail(format!("{name} is not hex: {e}")))
-    }
-}
-
 fn kat_file(
     store: &VectorStore,
     path: &str,
@@ -97,7 +60,7 @@ fn kat_file(
 ) -> Result<(), String> {
     let (text, source) = store.read_text(path).map_err(|e| e.to_string())?;
     set.sources = vec![source];
-    let declared = text.lines().filter(|l| l.starts_with("count = ")).count() as u64;
+    let declared = declared_records(&text);
     // Two capability cases per file say what cannot be reproduced and why.
     set.expected_cases = Some(declared + 2);
     for kat in parse_rsp(&text) {
@@ -127,7 +90,7 @@ fn kat_file(
     Ok(())
 }
 
-fn check_record(params: FalconParams, record: &KatRecord) -> CaseResult {
+fn check_record(params: FalconParams, record: &RspRecord) -> CaseResult {
     let pk = record.hex("pk")?;
     let sk = record.hex("sk")?;
     let msg = record.hex("msg")?;

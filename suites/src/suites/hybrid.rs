@@ -11,9 +11,9 @@ use sha3::Shake256;
 use sonet::hybrid::envelope::{self, Envelope, EnvelopeSuite, Sender, SIGNATURE_ALGORITHM};
 use sonet::pqc::{self, Signature};
 
-use crate::manifest::sha256_hex;
-use crate::results::{SetResult, Source};
-use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
+use crate::results::SetResult;
+use crate::runner::{expect_eq, hex_text, record, CaseError, CaseResult, Job, Suite};
+use crate::vectors::read_own;
 
 pub const SUITE: Suite = Suite {
     name: "hybrid",
@@ -61,12 +61,6 @@ pub struct EnvelopeVector {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
-}
-
-pub fn vector_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../vectors/sonet")
-        .join(FILE)
 }
 
 /// A fixed byte stream per vector name.
@@ -343,20 +337,8 @@ fn jobs() -> Vec<Job> {
 }
 
 fn run(set: &mut SetResult) -> Result<(), String> {
-    let path = vector_path();
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!(
-            "{}: {e} (run `cargo xtask vectors generate`)",
-            path.display()
-        )
-    })?;
-    set.sources = vec![Source {
-        file: format!("vectors/sonet/{FILE}"),
-        repo: "sonet (this repository)".into(),
-        commit: "working tree".into(),
-        upstream_path: format!("vectors/sonet/{FILE}"),
-        sha256: sha256_hex(&bytes),
-    }];
+    let (bytes, source) = read_own(FILE)?;
+    set.sources = vec![source];
     let file: EnvelopeVectors =
         serde_json::from_slice(&bytes).map_err(|e| format!("{FILE}: {e}"))?;
     set.expected_cases = Some(file.number_of_tests as u64);
@@ -374,27 +356,23 @@ fn run(set: &mut SetResult) -> Result<(), String> {
     Ok(())
 }
 
-fn decode(name: &str, text: &str) -> Result<Vec<u8>, CaseError> {
-    hex::decode(text).map_err(|e| CaseError::Fail(format!("{name} is not hex: {e}")))
-}
-
 fn decode_opt(name: &str, text: &Option<String>) -> Result<Option<Vec<u8>>, CaseError> {
-    text.as_deref().map(|t| decode(name, t)).transpose()
+    text.as_deref().map(|t| hex_text(name, t)).transpose()
 }
 
 fn check(vector: &EnvelopeVector) -> CaseResult {
     let suite = EnvelopeSuite::from_id(vector.suite)
         .map_err(|e| CaseError::Fail(format!("vector names {e}")))?;
     let (secret_key, public_key) =
-        envelope::derive_recipient_key(suite, &decode("recipient_ikm", &vector.recipient_ikm)?);
+        envelope::derive_recipient_key(suite, &hex_text("recipient_ikm", &vector.recipient_ikm)?);
     expect_eq(
         "recipient public key",
         &public_key,
-        &decode("recipient_public_key", &vector.recipient_public_key)?,
+        &hex_text("recipient_public_key", &vector.recipient_public_key)?,
     )?;
     let sender_public_key = decode_opt("sender_public_key", &vector.sender_public_key)?;
-    let wire = decode("envelope", &vector.envelope)?;
-    let aad = decode("aad", &vector.aad)?;
+    let wire = hex_text("envelope", &vector.envelope)?;
+    let aad = hex_text("aad", &vector.aad)?;
     let opened = envelope::open_bytes(
         secret_key.as_bytes(),
         &wire,
@@ -414,7 +392,7 @@ fn check(vector: &EnvelopeVector) -> CaseResult {
             ))),
         };
     }
-    let plaintext = decode("plaintext", &vector.plaintext)?;
+    let plaintext = hex_text("plaintext", &vector.plaintext)?;
     let sender_pair = match decode_opt("sender_seed", &vector.sender_seed)? {
         Some(seed) => {
             let pair = signer()
@@ -446,7 +424,7 @@ fn check(vector: &EnvelopeVector) -> CaseResult {
         &plaintext,
         &aad,
         sender,
-        Some(&decode(
+        Some(&hex_text(
             "encapsulation_randomness",
             &vector.encapsulation_randomness,
         )?),
@@ -473,11 +451,12 @@ fn check(vector: &EnvelopeVector) -> CaseResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vectors::own_vector_dir;
 
     #[test]
     fn committed_vectors_equal_a_fresh_generation() {
         let committed: EnvelopeVectors =
-            serde_json::from_slice(&std::fs::read(vector_path()).unwrap()).unwrap();
+            serde_json::from_slice(&std::fs::read(own_vector_dir().join(FILE)).unwrap()).unwrap();
         assert_eq!(generate().unwrap(), committed);
     }
 

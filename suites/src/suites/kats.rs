@@ -11,9 +11,11 @@ use sonet::pqc::{
     KemAlgorithm, PqcError, Provider, SignatureAlgorithm, SignedMessage, SigningRandomness,
 };
 
-use crate::manifest::sha256_hex;
-use crate::results::{SetResult, Source};
-use crate::runner::{expect_eq, providers_for, record, CaseError, CaseResult, Job, Suite};
+use crate::results::SetResult;
+use crate::runner::{
+    expect_eq, hex_text, providers_for, record, CaseError, CaseResult, Job, Suite,
+};
+use crate::vectors::read_own;
 
 pub const SUITE: Suite = Suite {
     name: "kats",
@@ -44,11 +46,6 @@ pub struct MlDsaKat {
     pub message: String,
     pub signing_randomness: String,
     pub sha3_256_hash_of_signature: String,
-}
-
-/// Where the committed KAT files live.
-pub fn kat_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/sonet")
 }
 
 pub fn ml_kem_file(alg: KemAlgorithm) -> String {
@@ -223,41 +220,23 @@ fn read_kats<T: for<'de> Deserialize<'de>>(
     file: &str,
     set: &mut SetResult,
 ) -> Result<Vec<T>, String> {
-    let path = kat_dir().join(file);
-    let bytes = std::fs::read(&path).map_err(|e| {
-        format!(
-            "{}: {e} (run `cargo xtask vectors generate`)",
-            path.display()
-        )
-    })?;
-    set.sources = vec![Source {
-        file: format!("vectors/sonet/{file}"),
-        repo: "sonet (this repository)".into(),
-        commit: "working tree".into(),
-        upstream_path: format!("vectors/sonet/{file}"),
-        sha256: sha256_hex(&bytes),
-    }];
+    let (bytes, source) = read_own(file)?;
+    set.sources = vec![source];
     let kats: Vec<T> = serde_json::from_slice(&bytes).map_err(|e| format!("{file}: {e}"))?;
     set.expected_cases = Some(KATS_PER_SET as u64);
     Ok(kats)
 }
 
-fn hex_decode(name: &str, text: &str) -> Result<Vec<u8>, CaseError> {
-    hex::decode(text).map_err(|e| CaseError::Fail(format!("{name} is not hex: {e}")))
-}
-
 fn expect_hash(what: &str, bytes: &[u8], want_hex: &str) -> Result<(), CaseError> {
-    expect_eq(what, &Sha3_256::digest(bytes), &hex_decode(what, want_hex)?)
+    expect_eq(what, &Sha3_256::digest(bytes), &hex_text(what, want_hex)?)
 }
 
 fn check_ml_kem(provider: &Provider, alg: KemAlgorithm, kat: &MlKemKat) -> CaseResult {
     let kem = provider
         .kem(alg)
         .ok_or_else(|| CaseError::Unsupported(format!("{} lacks {alg}", provider.name)))?;
-    let pair = kem.generate_from_seed(&hex_decode(
-        "key_generation_seed",
-        &kat.key_generation_seed,
-    )?)?;
+    let pair =
+        kem.generate_from_seed(&hex_text("key_generation_seed", &kat.key_generation_seed)?)?;
     expect_hash(
         "SHA3-256(ek)",
         &pair.encapsulation_key,
@@ -268,7 +247,7 @@ fn check_ml_kem(provider: &Provider, alg: KemAlgorithm, kat: &MlKemKat) -> CaseR
         pair.decapsulation_key.as_bytes(),
         &kat.sha3_256_hash_of_secret_key,
     )?;
-    let m = hex_decode("encapsulation_seed", &kat.encapsulation_seed)?;
+    let m = hex_text("encapsulation_seed", &kat.encapsulation_seed)?;
     let m: [u8; 32] = m
         .as_slice()
         .try_into()
@@ -279,7 +258,7 @@ fn check_ml_kem(provider: &Provider, alg: KemAlgorithm, kat: &MlKemKat) -> CaseR
         &out.ciphertext,
         &kat.sha3_256_hash_of_ciphertext,
     )?;
-    let want = hex_decode("shared_secret", &kat.shared_secret)?;
+    let want = hex_text("shared_secret", &kat.shared_secret)?;
     expect_eq("shared secret", out.shared_secret.as_bytes(), &want)?;
     let k = kem.decapsulate(pair.decapsulation_key.as_bytes(), &out.ciphertext)?;
     expect_eq("decapsulated shared secret", k.as_bytes(), &want)?;
@@ -290,10 +269,8 @@ fn check_ml_dsa(provider: &Provider, alg: SignatureAlgorithm, kat: &MlDsaKat) ->
     let signer = provider
         .signature(alg)
         .ok_or_else(|| CaseError::Unsupported(format!("{} lacks {alg}", provider.name)))?;
-    let pair = signer.generate_from_seed(&hex_decode(
-        "key_generation_seed",
-        &kat.key_generation_seed,
-    )?)?;
+    let pair =
+        signer.generate_from_seed(&hex_text("key_generation_seed", &kat.key_generation_seed)?)?;
     expect_hash(
         "SHA3-256(vk)",
         &pair.public_key,
@@ -304,8 +281,8 @@ fn check_ml_dsa(provider: &Provider, alg: SignatureAlgorithm, kat: &MlDsaKat) ->
         pair.secret_key.as_bytes(),
         &kat.sha3_256_hash_of_signing_key,
     )?;
-    let message = hex_decode("message", &kat.message)?;
-    let randomness = hex_decode("signing_randomness", &kat.signing_randomness)?;
+    let message = hex_text("message", &kat.message)?;
+    let randomness = hex_text("signing_randomness", &kat.signing_randomness)?;
     let signature = signer.sign(
         pair.secret_key.as_bytes(),
         SignedMessage::pure(&message),
