@@ -6,7 +6,9 @@
 //! `SONET_SUITES=fips203,fips204` to choose suites.
 
 mod conformance {
+    pub mod interop;
     pub mod libcrux;
+    pub mod peers;
 }
 
 use std::process::ExitCode;
@@ -57,7 +59,10 @@ fn main() -> ExitCode {
     let verbose = results_out.is_some();
     let names = selected_suites();
 
-    let all = suites::all();
+    // `interop` lives here because its peer, mls-rs, is a dev-dependency: the product never
+    // links it.
+    let mut all = suites::all();
+    all.push(conformance::interop::SUITE);
     let mut run = SuiteRun::default();
     for name in &names {
         if !all.iter().any(|s| s.name == name) {
@@ -142,7 +147,7 @@ fn main() -> ExitCode {
         };
         sets.sort_by_key(|(index, _)| *index);
         run.sets = sets.into_iter().map(|(_, set)| set).collect();
-        run.claims = check_claims();
+        run.claims = check_claims(&run.sets);
         let json = match serde_json::to_string_pretty(&run) {
             Ok(json) => json,
             Err(e) => {

@@ -25,7 +25,7 @@ USAGE:
         (default reports/<UTC timestamp>/; reports/latest points at the newest).
         Exits non-zero if any case failed, any vector file is missing or altered, or a
         requested suite could not run. Suites: fips203, fips204, fips205, fndsa, kats, aead,
-        hkdf, hpke, xwing, hybrid, rfc9420.
+        hkdf, hpke, xwing, hybrid, rfc9420, interop.
 
     cargo xtask test [ARGS]...
         Run the whole workspace test suite (release profile, the same build the suites use);
