@@ -1,16 +1,18 @@
 //! `index.html`: one self-contained page for a reviewer. Inline CSS only, no JavaScript, no
 //! external resource of any kind (a Content-Security-Policy forbids them too), so it opens offline.
 //!
-//! Top to bottom: verdict, failures, environment, conformance matrix, vector sets with their
-//! sources, design-document claims, what was not verified, the vector files check.
+//! Top to bottom: verdict, failures, environment, conformance matrix, the MLS section (RFC 9420
+//! files and live interop by cipher suite, MLS claims), vector sets with their sources,
+//! design-document claims, what was not verified, the vector files check.
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Counts, SetResult, Verdict as ClaimVerdict};
+use sonet_suites::results::{Claim, Counts, SetResult, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
-    not_verified_claims, percent, short_commit, tone, truncate, FileStatus, Overview, Report, Tone,
+    not_verified_claims, percent, short_commit, tone, truncate, FileStatus, MlsOverview, MlsRow,
+    Overview, Report, Tone,
 };
 
 /// How many failed cases are listed individually.
@@ -134,13 +136,14 @@ fn page(out: &mut String, report: &Report) -> fmt::Result {
     )?;
     writeln!(
         out,
-        "<nav><a href=\"#failures\">Failures</a><a href=\"#environment\">Environment</a><a href=\"#matrix\">Conformance matrix</a><a href=\"#sets\">Vector sets</a><a href=\"#claims\">Claims</a><a href=\"#not-verified\">Not verified</a><a href=\"#vector-files\">Vector files</a></nav>\n</header>"
+        "<nav><a href=\"#failures\">Failures</a><a href=\"#environment\">Environment</a><a href=\"#matrix\">Conformance matrix</a><a href=\"#mls\">MLS</a><a href=\"#sets\">Vector sets</a><a href=\"#claims\">Claims</a><a href=\"#not-verified\">Not verified</a><a href=\"#vector-files\">Vector files</a></nav>\n</header>"
     )?;
 
     banner(out, report, &o)?;
     failures(out, report, &o)?;
     environment(out, report)?;
     matrix(out, &o)?;
+    mls(out, report)?;
     sets(out, report)?;
     claims(out, report)?;
     not_verified(out, report, &o)?;
@@ -505,6 +508,11 @@ fn claims(out: &mut String, report: &Report) -> fmt::Result {
         "<details{open}><summary>{} claim(s)</summary>",
         claims.len()
     )?;
+    claim_table(out, claims.iter())?;
+    writeln!(out, "</details>\n</section>")
+}
+
+fn claim_table<'a>(out: &mut String, claims: impl Iterator<Item = &'a Claim>) -> fmt::Result {
     writeln!(out, "<table><thead><tr><th>Claim</th><th>Section</th><th>Claimed</th><th>Measured</th><th>Verdict</th><th>How measured / why not</th></tr></thead><tbody>")?;
     for claim in claims {
         writeln!(
@@ -520,7 +528,113 @@ fn claims(out: &mut String, report: &Report) -> fmt::Result {
             E(&claim.reason)
         )?;
     }
-    writeln!(out, "</tbody></table>\n</details>\n</section>")
+    writeln!(out, "</tbody></table>")
+}
+
+/// The MLS section: the RFC 9420 files and the live interop scenarios by cipher suite, and the
+/// design document's MLS claims.
+fn mls(out: &mut String, report: &Report) -> fmt::Result {
+    writeln!(out, "<section id=\"mls\">\n<h2>MLS (RFC 9420)</h2>")?;
+    let Some(m) = MlsOverview::of(report) else {
+        writeln!(
+            out,
+            "<p class=\"note\">Neither the <span class=\"mono\">rfc9420</span> nor the <span class=\"mono\">interop</span> suite ran, and no MLS claim was checked.</p>\n</section>"
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "<p class=\"note\">Cells: <b>pass / fail / unsupported</b> cases per cipher suite (columns: RFC 9420 §17.1 code points, named below); — no case for that suite.</p>"
+    )?;
+    mls_table(
+        out,
+        &m,
+        &m.vectors,
+        "RFC 9420 vector files (mlswg/mls-implementations), through sonet::mls",
+        "Vector file",
+    )?;
+    mls_table(
+        out,
+        &m,
+        &m.interop,
+        "Live interop: Sonet and mls-rs in the same groups (every step a case)",
+        "Scenario",
+    )?;
+    writeln!(out, "<p class=\"note\">")?;
+    for column in m
+        .columns
+        .iter()
+        .filter(|c| !c.name.is_empty() && c.label != c.name)
+    {
+        writeln!(
+            out,
+            "<span class=\"mono\">{}</span> {}<br>",
+            E(&column.label),
+            E(&column.name)
+        )?;
+    }
+    writeln!(out, "</p>")?;
+    writeln!(out, "<h3>MLS claims of the design document</h3>")?;
+    if m.claims.is_empty() {
+        writeln!(out, "<p class=\"note\">No MLS claim was checked.</p>")?;
+    } else {
+        claim_table(out, m.claims.iter().copied())?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn mls_table(
+    out: &mut String,
+    m: &MlsOverview<'_>,
+    rows: &[MlsRow<'_>],
+    caption: &str,
+    first_header: &str,
+) -> fmt::Result {
+    writeln!(out, "<h3>{}</h3>", E(caption))?;
+    if rows.is_empty() {
+        return writeln!(out, "<p class=\"note\">Not run.</p>");
+    }
+    write!(
+        out,
+        "<table class=\"matrix\"><thead><tr><th>{}</th><th>Provider</th>",
+        E(first_header)
+    )?;
+    for column in &m.columns {
+        write!(
+            out,
+            "<th title=\"{}\">{}</th>",
+            E(&column.name),
+            E(&column.label)
+        )?;
+    }
+    writeln!(out, "<th>All</th></tr></thead><tbody>")?;
+    for row in rows {
+        write!(
+            out,
+            "<tr><td class=\"mono\">{}</td><td>{}</td>",
+            E(row.set),
+            E(row.provider)
+        )?;
+        for column in &m.columns {
+            match row.cells.get(column.name.as_str()) {
+                Some(counts) => write!(
+                    out,
+                    "<td class=\"cell {}\" title=\"{}\">{}</td>",
+                    tone_class(counts),
+                    E(&column.name),
+                    counts_triple(counts)
+                )?,
+                None => write!(out, "<td class=\"cell c-none\">—</td>")?,
+            }
+        }
+        writeln!(
+            out,
+            "<td class=\"cell {}\">{}</td></tr>",
+            tone_class(&row.total),
+            counts_triple(&row.total)
+        )?;
+    }
+    writeln!(out, "</tbody></table>")
 }
 
 fn not_verified(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Result {
@@ -696,6 +810,31 @@ mod tests {
             }
         }
         targets
+    }
+
+    #[test]
+    fn mls_section() {
+        let mut report = sample_report();
+        report.run.claims.clear();
+        assert!(render_html(&report).contains("Neither the <span class=\"mono\">rfc9420</span>"));
+        let mut report = sample_report();
+        super::super::add_mls_sets(&mut report);
+        let page = render_html(&report);
+        let start = page.find("id=\"mls\"").unwrap_or(0);
+        let section = &page[start
+            ..page[start..]
+                .find("</section>")
+                .map_or(page.len(), |e| start + e)];
+        assert!(section.contains("mls/passive-client-welcome.json"));
+        assert!(section
+            .contains("<th title=\"MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519\">0x0001</th>"));
+        assert!(
+            section.contains("cell c-bad"),
+            "the failed interop step is red"
+        );
+        assert!(section.contains("sonet-creates"));
+        assert!(section.contains("mls-epoch-rotation"));
+        assert!(!section.contains("dilithium-2-signature"));
     }
 
     #[test]

@@ -5,11 +5,12 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Counts, Verdict as ClaimVerdict};
+use sonet_suites::results::{Claim, Counts, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
-    not_verified_claims, percent, short_commit, tone, truncate, Overview, Report, Tone,
+    not_verified_claims, percent, short_commit, tone, truncate, MlsOverview, MlsRow, Overview,
+    Report, Tone,
 };
 
 /// How many failed cases are listed individually.
@@ -163,6 +164,7 @@ fn main_sections(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Re
     )?;
 
     matrix(out, o)?;
+    mls(out, report)?;
     failures(out, report, o)?;
     claims(out, report)?;
     not_verified(out, report, o)?;
@@ -297,6 +299,10 @@ fn claims(out: &mut String, report: &Report) -> fmt::Result {
         writeln!(out, "No claim was checked.\n")?;
         return Ok(());
     }
+    claim_table(out, claims.iter())
+}
+
+fn claim_table<'a>(out: &mut String, claims: impl Iterator<Item = &'a Claim>) -> fmt::Result {
     writeln!(
         out,
         "| Claim | Section | Claimed | Measured | Verdict | How measured / why not |\n|---|---|---|---|---|---|"
@@ -314,6 +320,77 @@ fn claims(out: &mut String, report: &Report) -> fmt::Result {
             claim_label(claim.verdict),
             M(&truncate(&claim.reason, CELL_CAP))
         )?;
+    }
+    writeln!(out)
+}
+
+/// The MLS section: the RFC 9420 files and the live interop scenarios by cipher suite, and the
+/// design document's MLS claims.
+fn mls(out: &mut String, report: &Report) -> fmt::Result {
+    let Some(m) = MlsOverview::of(report) else {
+        return Ok(());
+    };
+    writeln!(out, "### MLS (RFC 9420)\n")?;
+    writeln!(
+        out,
+        "Cells: pass / fail / unsupported per cipher suite (RFC 9420 §17.1 code points: {}).\n",
+        m.columns
+            .iter()
+            .filter(|c| !c.name.is_empty() && c.label != c.name)
+            .map(|c| format!("{} {}", c.label, c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    mls_table(
+        out,
+        &m,
+        &m.vectors,
+        "RFC 9420 vector files, through sonet::mls",
+        "Vector file",
+    )?;
+    mls_table(
+        out,
+        &m,
+        &m.interop,
+        "Live interop: Sonet and mls-rs in the same groups",
+        "Scenario",
+    )?;
+    if !m.claims.is_empty() {
+        writeln!(out, "**MLS claims of the design document**\n")?;
+        claim_table(out, m.claims.iter().copied())?;
+    }
+    Ok(())
+}
+
+fn mls_table(
+    out: &mut String,
+    m: &MlsOverview<'_>,
+    rows: &[MlsRow<'_>],
+    caption: &str,
+    first_header: &str,
+) -> fmt::Result {
+    writeln!(out, "**{}**\n", M(caption))?;
+    if rows.is_empty() {
+        return writeln!(out, "Not run.\n");
+    }
+    write!(out, "| {} | Provider |", M(first_header))?;
+    for column in &m.columns {
+        write!(out, " {} |", M(&column.label))?;
+    }
+    write!(out, " All |\n|---|---|")?;
+    for _ in &m.columns {
+        write!(out, "---|")?;
+    }
+    writeln!(out, "---|")?;
+    for row in rows {
+        write!(out, "| {} | {} |", C(row.set), M(row.provider))?;
+        for column in &m.columns {
+            match row.cells.get(column.name.as_str()) {
+                Some(counts) => write!(out, " {} |", cell(counts))?,
+                None => write!(out, " — |")?,
+            }
+        }
+        writeln!(out, " {} |", cell(&row.total))?;
     }
     writeln!(out)
 }
@@ -538,6 +615,23 @@ mod tests {
 
     fn md() -> String {
         render_markdown(&sample_report())
+    }
+
+    #[test]
+    fn mls_section() {
+        let mut report = sample_report();
+        report.run.claims.clear();
+        assert!(!render_markdown(&report).contains("### MLS"));
+        let mut report = sample_report();
+        super::super::add_mls_sets(&mut report);
+        let text = render_markdown(&report);
+        let start = text.find("### MLS (RFC 9420)").expect("MLS section");
+        let section = &text[start..];
+        assert!(
+            section.contains("| `mls/passive-client-welcome.json` | openmls | 🟩 1 / 0 / 0 | — |")
+        );
+        assert!(section.contains("| `sonet-creates` | mls-rs/rustcrypto | — | 🟥 0 / 1 / 0 |"));
+        assert!(section.contains("mls-epoch-rotation"));
     }
 
     #[test]

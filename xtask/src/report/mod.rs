@@ -291,6 +291,123 @@ impl<'a> Overview<'a> {
     }
 }
 
+/// The RFC 9420 cipher-suite registry (§17.1), for ordering and labelling the MLS section's
+/// columns; a suite name outside it gets a column after these.
+const MLS_CIPHER_SUITES: [(u16, &str); 7] = [
+    (0x0001, "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"),
+    (0x0002, "MLS_128_DHKEMP256_AES128GCM_SHA256_P256"),
+    (
+        0x0003,
+        "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519",
+    ),
+    (0x0004, "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448"),
+    (0x0005, "MLS_256_DHKEMP521_AES256GCM_SHA512_P521"),
+    (0x0006, "MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448"),
+    (0x0007, "MLS_256_DHKEMP384_AES256GCM_SHA384_P384"),
+];
+
+/// The column of cases tied to no cipher suite (structure encodings).
+const NO_CIPHER_SUITE: &str = "no suite";
+
+/// The suites whose results the MLS section regroups by cipher suite.
+pub(crate) const MLS_VECTOR_SUITE: &str = "rfc9420";
+pub(crate) const MLS_INTEROP_SUITE: &str = "interop";
+
+/// A cipher-suite column of the MLS section.
+pub(crate) struct MlsColumn {
+    /// `0x0001`, or the parameter text itself for a name outside the registry.
+    pub label: String,
+    pub name: String,
+}
+
+/// One vector file or interop scenario (under one provider) across the cipher suites.
+pub(crate) struct MlsRow<'a> {
+    pub set: &'a str,
+    pub provider: &'a str,
+    /// Cipher-suite name → counts.
+    pub cells: BTreeMap<&'a str, Counts>,
+    pub total: Counts,
+}
+
+/// The report's MLS section: the RFC 9420 vector files and the live interop scenarios, each
+/// broken down by cipher suite, and the design document's MLS claims.
+pub(crate) struct MlsOverview<'a> {
+    pub columns: Vec<MlsColumn>,
+    pub vectors: Vec<MlsRow<'a>>,
+    pub interop: Vec<MlsRow<'a>>,
+    pub claims: Vec<&'a Claim>,
+}
+
+impl<'a> MlsOverview<'a> {
+    /// `None` when the run has neither MLS suite nor an MLS claim.
+    pub fn of(report: &'a Report) -> Option<Self> {
+        let run = &report.run;
+        let rows = |suite: &str| -> Vec<MlsRow<'a>> {
+            run.sets
+                .iter()
+                .filter(|set| set.suite == suite)
+                .map(|set| {
+                    let mut cells: BTreeMap<&str, Counts> = BTreeMap::new();
+                    for case in &set.cases {
+                        let cell = cells.entry(case.params.as_str()).or_default();
+                        match case.outcome {
+                            Outcome::Pass => cell.pass += 1,
+                            Outcome::Fail => cell.fail += 1,
+                            Outcome::Unsupported => cell.unsupported += 1,
+                        }
+                    }
+                    MlsRow {
+                        set: &set.set,
+                        provider: &set.provider,
+                        cells,
+                        total: set.counts.clone(),
+                    }
+                })
+                .collect()
+        };
+        let vectors = rows(MLS_VECTOR_SUITE);
+        let interop = rows(MLS_INTEROP_SUITE);
+        let claims: Vec<&Claim> = run
+            .claims
+            .iter()
+            .filter(|c| c.section.contains("MLS"))
+            .collect();
+        if vectors.is_empty() && interop.is_empty() && claims.is_empty() {
+            return None;
+        }
+        let mut columns: Vec<MlsColumn> = MLS_CIPHER_SUITES
+            .iter()
+            .map(|(id, name)| MlsColumn {
+                label: format!("0x{id:04x}"),
+                name: (*name).to_owned(),
+            })
+            .collect();
+        let seen: BTreeSet<&str> = vectors
+            .iter()
+            .chain(&interop)
+            .flat_map(|row| row.cells.keys().copied())
+            .collect();
+        for name in seen {
+            if !columns.iter().any(|c| c.name == name) {
+                columns.push(MlsColumn {
+                    label: if name.is_empty() {
+                        NO_CIPHER_SUITE.to_owned()
+                    } else {
+                        name.to_owned()
+                    },
+                    name: name.to_owned(),
+                });
+            }
+        }
+        Some(Self {
+            columns,
+            vectors,
+            interop,
+            claims,
+        })
+    }
+}
+
 /// The colour class of a counts cell: any fail is bad, any unsupported is a warning.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Tone {
@@ -397,6 +514,53 @@ pub(crate) fn cases_read(set: &SetResult) -> String {
         Some(expected) => format!("{} / {} declared", set.cases.len(), expected),
         None => format!("{} (no count declared)", set.cases.len()),
     }
+}
+
+/// Adds an `rfc9420` file (one passing suite-1 case, one unsupported suite-4 case) and an
+/// `interop` scenario (a failing suite-2 step) to `report`, and an MLS claim.
+#[cfg(test)]
+pub(crate) fn add_mls_sets(report: &mut Report) {
+    let case = |id: &str, params: &str, outcome: Outcome| Case {
+        id: id.into(),
+        params: params.into(),
+        kind: "passive-client".into(),
+        outcome,
+        detail: "d".into(),
+    };
+    let mut vectors = SetResult::new("rfc9420", "mls/passive-client-welcome.json", "openmls");
+    vectors.push(case(
+        "case 0",
+        "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
+        Outcome::Pass,
+    ));
+    vectors.push(case(
+        "case 1",
+        "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448",
+        Outcome::Unsupported,
+    ));
+    vectors.finish();
+    let mut interop = SetResult::new("interop", "sonet-creates", "mls-rs/rustcrypto");
+    interop.push(case(
+        "2 add",
+        "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
+        Outcome::Fail,
+    ));
+    interop.push(case("3 send", "cipher suite 99", Outcome::Pass));
+    interop.finish();
+    report
+        .run
+        .suites
+        .extend(["rfc9420".into(), "interop".into()]);
+    report.run.sets.extend([vectors, interop]);
+    report.run.claims.push(Claim {
+        id: "mls-epoch-rotation".into(),
+        quote: "epoch-based key rotation".into(),
+        section: "1. Full MLS (RFC 9420) Protocol Implementation".into(),
+        claimed: "keys rotate every epoch".into(),
+        measured: "exported secrets differ in all 4 epochs".into(),
+        verdict: ClaimVerdict::Confirmed,
+        reason: "three-member lifecycle".into(),
+    });
 }
 
 /// A small but complete report for the renderers' tests: two suites, two providers, a pass, a
@@ -612,6 +776,50 @@ mod tests {
         assert_eq!(o.empty_suites.len(), 1);
         assert_eq!(o.empty_suites[0].suite, "fips205");
         assert_eq!(o.bad_files.len(), 1);
+    }
+
+    #[test]
+    fn mls_overview_regroups_by_cipher_suite() {
+        let mut report = sample_report();
+        // The sample's MLS claim alone opens the section, with both tables empty.
+        let claims_only = MlsOverview::of(&report).expect("an MLS claim");
+        assert!(claims_only.vectors.is_empty() && claims_only.interop.is_empty());
+        report.run.claims.retain(|c| !c.section.contains("MLS"));
+        assert!(MlsOverview::of(&report).is_none());
+        add_mls_sets(&mut report);
+        let m = MlsOverview::of(&report).expect("MLS sets present");
+        // The seven registry suites in code-point order, then a name outside the registry.
+        let labels: Vec<&str> = m.columns.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "0x0001",
+                "0x0002",
+                "0x0003",
+                "0x0004",
+                "0x0005",
+                "0x0006",
+                "0x0007",
+                "cipher suite 99"
+            ]
+        );
+        assert_eq!(m.vectors.len(), 1);
+        let file = &m.vectors[0];
+        let cell = |row: &MlsRow<'_>, name: &str| row.cells.get(name).cloned();
+        assert_eq!(
+            cell(file, "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519").map(|c| c.pass),
+            Some(1)
+        );
+        assert_eq!(
+            cell(file, "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448").map(|c| c.unsupported),
+            Some(1)
+        );
+        assert_eq!(m.interop.len(), 1);
+        assert_eq!(m.interop[0].provider, "mls-rs/rustcrypto");
+        assert_eq!(m.interop[0].total.fail, 1);
+        // Only the MLS claim, not the PQC ones.
+        let ids: Vec<&str> = m.claims.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["mls-epoch-rotation"]);
     }
 
     #[test]
