@@ -354,7 +354,7 @@ fn check_identity(identity: &[u8]) -> Result<()> {
 /// Decodes an `MLSMessage` holding a KeyPackage and verifies it (signatures, version,
 /// init ≠ encryption key, extensions). Tolerated, because openmls checks them only after every
 /// signature verified: an expired or missing lifetime, and unlisted GREASE extension types.
-fn decode_key_package(crypto: &RustCrypto, bytes: &[u8]) -> Result<KeyPackage> {
+pub(super) fn decode_key_package(crypto: &RustCrypto, bytes: &[u8]) -> Result<KeyPackage> {
     let message =
         MlsMessageIn::tls_deserialize_exact(bytes).map_err(|e| malformed("MLSMessage", e))?;
     let MlsMessageBodyIn::KeyPackage(key_package_in) = message.extract() else {

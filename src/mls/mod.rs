@@ -8,6 +8,8 @@
 //! - [`create_group`], [`join_from_welcome`] and [`external_join`] give a [`Group`], which adds,
 //!   removes, updates, proposes, commits, encrypts, [`processes`](Group::process) incoming
 //!   messages into [`GroupEvent`]s, and exports secrets and the epoch authenticator.
+//! - [`inspect_welcome`] decrypts and checks a Welcome (GroupInfo signature, confirmation tag)
+//!   before joining, without a ratchet tree or any client state.
 //! - Every failure is an [`MlsError`]; nothing panics on input.
 //!
 //! All messages are serialized `MLSMessage`s (RFC 9420 §6), as other implementations exchange
@@ -48,6 +50,7 @@ mod group;
 mod passive;
 pub(crate) mod storage;
 mod suite;
+mod welcome;
 
 #[cfg(test)]
 mod tests;
@@ -63,3 +66,4 @@ pub use passive::{
     OPENMLS_GREASE_REJECTION,
 };
 pub use suite::CipherSuite;
+pub use welcome::{inspect_welcome, WelcomeInspection};

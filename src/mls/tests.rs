@@ -927,3 +927,167 @@ fn run_passive_case(case: &serde_json::Value) -> std::result::Result<usize, Stri
     let case = PassiveClientCase::from_json(case)?;
     run_passive_client(&case).map_err(|e| e.to_string())
 }
+
+/// The fields of one `welcome.json` vector, hex-decoded.
+struct WelcomeVector {
+    suite: CipherSuite,
+    init_priv: Vec<u8>,
+    key_package: Vec<u8>,
+    signer_pub: Vec<u8>,
+    welcome: Vec<u8>,
+}
+
+fn welcome_vectors() -> Vec<WelcomeVector> {
+    let cases = crate::test_vectors::read_pinned_json("mls/welcome.json");
+    let field =
+        |case: &serde_json::Value, name: &str| hex::decode(case[name].as_str().unwrap()).unwrap();
+    cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| WelcomeVector {
+            suite: CipherSuite::from_id(case["cipher_suite"].as_u64().unwrap() as u16).unwrap(),
+            init_priv: field(case, "init_priv"),
+            key_package: field(case, "key_package"),
+            signer_pub: field(case, "signer_pub"),
+            welcome: field(case, "welcome"),
+        })
+        .collect()
+}
+
+fn inspect(v: &WelcomeVector) -> Result<crate::mls::WelcomeInspection> {
+    crate::mls::inspect_welcome(&v.welcome, &v.key_package, &v.init_priv, &v.signer_pub)
+}
+
+#[test]
+fn welcome_vectors_inspect_for_every_supported_suite() {
+    let vectors = welcome_vectors();
+    assert_eq!(vectors.len(), 7);
+    let mut checked = 0;
+    for v in &vectors {
+        match inspect(v) {
+            Ok(info) => {
+                assert!(v.suite.is_supported());
+                assert_eq!(info.cipher_suite, v.suite);
+                checked += 1;
+            }
+            Err(e) => {
+                assert!(!v.suite.is_supported(), "{}: {e}", v.suite);
+                assert_eq!(e, MlsError::UnsupportedCipherSuite(v.suite));
+            }
+        }
+    }
+    assert_eq!(checked, CipherSuite::supported().len());
+}
+
+#[test]
+fn welcome_inspection_refuses_wrong_keys_and_tampering() {
+    let vectors = welcome_vectors();
+    let v = vectors
+        .iter()
+        .find(|v| v.suite == CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
+        .unwrap();
+    let with = |change: &dyn Fn(&mut WelcomeVector)| {
+        let mut copy = WelcomeVector {
+            suite: v.suite,
+            init_priv: v.init_priv.clone(),
+            key_package: v.key_package.clone(),
+            signer_pub: v.signer_pub.clone(),
+            welcome: v.welcome.clone(),
+        };
+        change(&mut copy);
+        inspect(&copy)
+    };
+
+    // Another init private key cannot open the GroupSecrets. (Not a flip in byte 0's low bits:
+    // X25519 clamping clears them, so that would still be the same key.)
+    let err = with(&|c| c.init_priv[5] ^= 1).unwrap_err();
+    assert!(matches!(err, MlsError::DecryptionFailed(_)), "{err}");
+    // Another signer's key does not verify the GroupInfo.
+    let other_signer = Client::in_memory(b"mallory")
+        .unwrap()
+        .signature_public_key(v.suite)
+        .unwrap();
+    let err = with(&|c| c.signer_pub = other_signer.clone()).unwrap_err();
+    assert_eq!(err, MlsError::InvalidSignature);
+    // A flipped byte in the encrypted GroupInfo (the Welcome's last field) breaks the HPKE
+    // context the GroupSecrets were sealed under.
+    let err = with(&|c| {
+        let last = c.welcome.len() - 1;
+        c.welcome[last] ^= 1;
+    })
+    .unwrap_err();
+    assert!(matches!(err, MlsError::DecryptionFailed(_)), "{err}");
+    // A KeyPackage the Welcome is not addressed to.
+    let stranger = Client::in_memory(b"stranger")
+        .unwrap()
+        .key_package(v.suite)
+        .unwrap();
+    let err = with(&|c| c.key_package = stranger.clone()).unwrap_err();
+    assert_eq!(err, MlsError::NoMatchingKeyPackage);
+    // Garbage, truncation and the wrong kind of message are typed errors, not panics.
+    assert!(matches!(
+        with(&|c| c.welcome = b"garbage".to_vec()).unwrap_err(),
+        MlsError::Malformed { .. }
+    ));
+    assert!(matches!(
+        with(&|c| c.welcome.truncate(c.welcome.len() / 2)).unwrap_err(),
+        MlsError::Malformed { .. }
+    ));
+    assert!(matches!(
+        with(&|c| c.welcome = c.key_package.clone()).unwrap_err(),
+        MlsError::UnexpectedMessage { .. }
+    ));
+}
+
+#[test]
+fn welcome_inspection_matches_what_the_joiner_sees() {
+    // Join a passive-client vector's group through the engine, then inspect the same Welcome:
+    // exactly one member's signature key verifies its GroupInfo, that member sits at the
+    // inspection's signer leaf, and group id and epoch are those of the joined group.
+    let cases = crate::test_vectors::read_pinned_json("mls/passive-client-welcome.json");
+    let case = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["cipher_suite"] == 1 && c["external_psks"].as_array().is_some_and(Vec::is_empty)
+        })
+        .unwrap();
+    let field = |name: &str| hex::decode(case[name].as_str().unwrap()).unwrap();
+    let (welcome, key_package, init_priv) =
+        (field("welcome"), field("key_package"), field("init_priv"));
+    let tree = case["ratchet_tree"]
+        .as_str()
+        .map(|t| hex::decode(t).unwrap());
+    let client = Client::in_memory(b"joiner").unwrap();
+    client
+        .import_key_package(
+            &key_package,
+            &init_priv,
+            &field("encryption_priv"),
+            Some(&field("signature_priv")),
+        )
+        .unwrap();
+    let options = JoinOptions {
+        skip_lifetime_validation: true,
+        ..JoinOptions::default()
+    };
+    let group = join_from_welcome(&client, &welcome, tree.as_deref(), &options).unwrap();
+
+    let verified: Vec<(u32, crate::mls::WelcomeInspection)> = group
+        .members()
+        .iter()
+        .filter_map(|m| {
+            crate::mls::inspect_welcome(&welcome, &key_package, &init_priv, &m.signature_key)
+                .ok()
+                .map(|info| (m.leaf_index, info))
+        })
+        .collect();
+    assert_eq!(verified.len(), 1, "exactly one member signed the GroupInfo");
+    let (leaf, info) = &verified[0];
+    assert_eq!(info.signer_leaf, *leaf);
+    assert_eq!(info.group_id, group.group_id());
+    assert_eq!(info.epoch, group.epoch());
+    assert_eq!(info.cipher_suite, group.cipher_suite());
+}
