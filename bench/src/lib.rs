@@ -1,3 +1,86 @@
-//! Sonet's benchmark crate. Peer implementations are dependencies of this crate only, so the
-//! product stays lean. The criterion benchmarks and peer comparisons are built in a later
-//! stage of the project; until then this crate holds no benchmarks and claims none.
+//! Sonet's criterion benchmarks and the peers they are compared with. Peers are dependencies of
+//! this crate only, so the product never links them.
+//!
+//! Every implementation — Sonet's providers and the peers — is measured through the same Sonet
+//! trait (`Aead`, `Kem`, `Signature`), so a ratio compares implementations, not APIs: each call
+//! takes raw key bytes and returns an owned `Vec`, whoever implements it.
+//!
+//! Benchmark ids follow one scheme that `cargo xtask bench` parses: group
+//! `<area>/<algorithm>/<operation>` (area `aead`, `kem`, `sig`, `hybrid`, `mls`), function = the
+//! implementation (`sonet/<provider>` for Sonet's own, the peer's name otherwise), and for
+//! size-dependent groups the parameter is the input size in bytes.
+//!
+//! `SONET_BENCH_PROFILE=quick` (what `cargo xtask verify` runs) measures briefly and skips the
+//! slowest parameter sets; `full` (the default, `cargo xtask bench`) measures everything.
+
+use std::time::Duration;
+
+use criterion::Criterion;
+use sonet::pqc::Provider;
+
+/// ring behind Sonet's `Aead` trait.
+pub mod ring_aead;
+
+/// libcrux ML-KEM and ML-DSA behind Sonet's `Kem` / `Signature` traits: the same adapter the
+/// conformance harness uses as its third KAT oracle, shared rather than written twice.
+#[path = "../../suites/tests/conformance/libcrux.rs"]
+pub mod libcrux;
+
+/// How long and how much to measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// A few seconds per group, the slow parameter sets left out: for `cargo xtask verify`.
+    Quick,
+    /// Criterion's statistics with longer measurement, every parameter set.
+    Full,
+}
+
+impl Profile {
+    /// `SONET_BENCH_PROFILE` (`quick` or `full`); `full` when unset.
+    pub fn from_env() -> Self {
+        match std::env::var("SONET_BENCH_PROFILE").as_deref() {
+            Ok("quick") => Self::Quick,
+            _ => Self::Full,
+        }
+    }
+
+    pub fn is_quick(self) -> bool {
+        self == Self::Quick
+    }
+
+    /// The criterion configuration for this profile (command-line flags still override it).
+    pub fn criterion(self) -> Criterion {
+        let c = Criterion::default().without_plots();
+        match self {
+            Self::Quick => c
+                .warm_up_time(Duration::from_millis(200))
+                .measurement_time(Duration::from_millis(600))
+                .sample_size(10),
+            Self::Full => c
+                .warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(3))
+                .sample_size(50),
+        }
+    }
+}
+
+/// The criterion configuration the benchmark binaries start from.
+pub fn config() -> Criterion {
+    Profile::from_env().criterion()
+}
+
+/// The function id of one of Sonet's providers: `sonet/<provider>`.
+pub fn sonet_label(provider: &Provider) -> String {
+    format!("sonet/{}", provider.name)
+}
+
+/// Sonet's providers, then the peers, as (label, provider) pairs.
+pub fn implementations() -> Vec<(String, &'static Provider)> {
+    let mut all: Vec<(String, &'static Provider)> = sonet::pqc::providers()
+        .into_iter()
+        .map(|p| (sonet_label(p), p))
+        .collect();
+    all.push((libcrux::PROVIDER.name.to_owned(), &libcrux::PROVIDER));
+    all.push((ring_aead::PROVIDER.name.to_owned(), &ring_aead::PROVIDER));
+    all
+}
