@@ -1,5 +1,6 @@
 //! `cargo xtask`: Sonet's automation (rust-analyzer's xtask pattern; all of it in Rust).
 
+mod bench;
 mod environment;
 mod report;
 mod vectors;
@@ -19,13 +20,22 @@ const HELP: &str = "\
 cargo xtask — Sonet automation
 
 USAGE:
-    cargo xtask verify [--suite NAME]... [--out DIR]
-        Check the pinned vectors, run the conformance suites in release mode, and write the
-        compliance report (index.html, report.md, results.json, junit.xml) to DIR
+    cargo xtask verify [--suite NAME]... [--out DIR] [--bench-profile quick|full|none]
+        Check the pinned vectors, run the conformance suites in release mode, run the
+        benchmarks (default: the quick profile, about two minutes), and write the compliance
+        report (index.html, report.md, results.json, junit.xml, bench.json) to DIR
         (default reports/<UTC timestamp>/; reports/latest points at the newest).
-        Exits non-zero if any case failed, any vector file is missing or altered, or a
-        requested suite could not run. Suites: fips203, fips204, fips205, fndsa, kats, aead,
-        hkdf, hpke, xwing, hybrid, rfc9420, interop.
+        Exits non-zero if any case failed, any vector file is missing or altered, a
+        requested suite could not run, or the benchmarks could not run. Suites: fips203,
+        fips204, fips205, fndsa, kats, aead, hkdf, hpke, xwing, hybrid, rfc9420, interop.
+
+    cargo xtask bench [--profile full|quick] [--save-baseline NAME] [--baseline NAME] [--out DIR]
+        Run the criterion benchmarks of bench/ (default: the full profile, every parameter
+        set) with Sonet's providers and the peers (ring, libcrux) side by side, and write
+        bench.json (criterion's estimates with 95 % intervals, ratios to the fastest peer, the
+        hybrid overhead) and bench.md to DIR (default reports/bench-<UTC timestamp>/).
+        --save-baseline keeps this run's estimates under NAME (target/bench-baselines/);
+        --baseline shows each benchmark's change against a saved NAME.
 
     cargo xtask test [ARGS]...
         Run the whole workspace test suite (release profile, the same build the suites use);
@@ -50,7 +60,8 @@ ENVIRONMENT:
     SONET_VECTORS           folder holding the pinned vectors. When unset, verify and test use
                             a per-user cache ($XDG_CACHE_HOME/sonet/vectors or
                             ~/.cache/sonet/vectors) and download what is missing into it.
-    SONET_VECTORS_BASE_URL  where `fetch` downloads from (default https://raw.githubusercontent.com)";
+    SONET_VECTORS_BASE_URL  where `fetch` downloads from (default https://raw.githubusercontent.com)
+    SONET_BENCH_PROFILE     quick or full, for `cargo bench` run by hand (xtask sets it)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -72,6 +83,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "verify" => verify(rest),
         "test" => test(rest),
         "report" => rerender(rest),
+        "bench" => bench_command(rest),
         "vectors" => vectors_command(rest),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
@@ -155,8 +167,14 @@ fn timestamp_folder(now: time::OffsetDateTime) -> String {
 
 fn verify(args: &[String]) -> Result<ExitCode> {
     let started = Instant::now();
-    let flags = Flags::parse(args, &["suite", "out"])?;
+    let flags = Flags::parse(args, &["suite", "out", "bench-profile"])?;
     let suites = flags.all("suite");
+    let bench_profile = match flags.one("bench-profile").as_deref() {
+        None | Some("quick") => Some(bench::Profile::Quick),
+        Some("full") => Some(bench::Profile::Full),
+        Some("none") => None,
+        Some(other) => bail!("--bench-profile takes quick, full or none (got {other:?})"),
+    };
     let root = workspace_root();
     let now = utc_now();
     // Absolute, because the suites run with the package folder as working directory.
@@ -168,13 +186,13 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     };
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
-    eprintln!("==> 1/3 vectors");
+    eprintln!("==> 1/4 vectors");
     let manifest = Manifest::pinned()?;
     let vectors_root = vectors::resolve_root(&manifest)?;
     let check = vectors::check(&manifest, &vectors_root);
     vectors::print_check(&check);
 
-    eprintln!("==> 2/3 conformance suites (release build; a cold build takes several minutes)");
+    eprintln!("==> 2/4 conformance suites (release build; a cold build takes several minutes)");
     let suites_json = out.join("suites.json");
     let _ = std::fs::remove_file(&suites_json);
     let status = Command::new(cargo())
@@ -198,8 +216,33 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
     let _ = std::fs::remove_file(&suites_json);
 
-    eprintln!("==> 3/3 report");
     let mut reasons = Vec::new();
+    let performance = match bench_profile {
+        Some(profile) => {
+            eprintln!(
+                "==> 3/4 benchmarks ({} profile; `--bench-profile none` skips them)",
+                profile.name()
+            );
+            let options = bench::RunOptions {
+                profile,
+                save_baseline: None,
+                baseline: None,
+            };
+            match bench::run(&root, &target_dir(&root), &vectors_root, &options) {
+                Ok(performance) => Some(performance),
+                Err(e) => {
+                    reasons.push(format!("the benchmarks could not run: {e:#}"));
+                    None
+                }
+            }
+        }
+        None => {
+            eprintln!("==> 3/4 benchmarks skipped (--bench-profile none)");
+            None
+        }
+    };
+
+    eprintln!("==> 4/4 report");
     let bad_files: Vec<String> = check
         .files
         .iter()
@@ -240,6 +283,7 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         environment: environment::collect(&root),
         vectors: check,
         run,
+        performance,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     };
     report::write_all(&report, &out)?;
@@ -250,6 +294,85 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Cargo's target directory (criterion's output and the benchmark baselines live under it).
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        }
+        None => root.join("target"),
+    }
+}
+
+/// `cargo xtask bench`: the full benchmark profile, written as bench.json and bench.md.
+fn bench_command(args: &[String]) -> Result<ExitCode> {
+    let started = Instant::now();
+    let flags = Flags::parse(args, &["profile", "save-baseline", "baseline", "out"])?;
+    let profile = match flags.one("profile").as_deref() {
+        None | Some("full") => bench::Profile::Full,
+        Some("quick") => bench::Profile::Quick,
+        Some(other) => bail!("--profile takes quick or full (got {other:?})"),
+    };
+    let root = workspace_root();
+    let now = utc_now();
+    let out = match flags.one("out") {
+        Some(dir) => std::env::current_dir()
+            .context("reading the working directory")?
+            .join(dir),
+        None => root
+            .join("reports")
+            .join(format!("bench-{}", timestamp_folder(now))),
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let manifest = Manifest::pinned()?;
+    let vectors_root = vectors::resolve_root(&manifest)?;
+    let options = bench::RunOptions {
+        profile,
+        save_baseline: flags.one("save-baseline"),
+        baseline: flags.one("baseline"),
+    };
+    eprintln!(
+        "==> benchmarks ({}; a cold build takes several minutes)",
+        profile.describe()
+    );
+    let performance = bench::run(&root, &target_dir(&root), &vectors_root, &options)?;
+    let command = std::iter::once("cargo xtask bench".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let report = Report {
+        schema: 1,
+        generated_at: now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        command,
+        verdict: Verdict {
+            ok: true,
+            reasons: Vec::new(),
+        },
+        environment: environment::collect(&root),
+        performance: Some(performance),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        ..Report::default()
+    };
+    let json = out.join("bench.json");
+    let markdown = out.join("bench.md");
+    std::fs::write(
+        &json,
+        serde_json::to_string_pretty(&report.performance).context("serialising bench.json")?,
+    )
+    .with_context(|| format!("writing {}", json.display()))?;
+    std::fs::write(&markdown, report::render_performance_markdown(&report))
+        .with_context(|| format!("writing {}", markdown.display()))?;
+    eprintln!("wrote {} and {}", json.display(), markdown.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Why a suite run is not green, one line per cause.

@@ -136,7 +136,7 @@ fn page(out: &mut String, report: &Report) -> fmt::Result {
     )?;
     writeln!(
         out,
-        "<nav><a href=\"#failures\">Failures</a><a href=\"#environment\">Environment</a><a href=\"#matrix\">Conformance matrix</a><a href=\"#mls\">MLS</a><a href=\"#sets\">Vector sets</a><a href=\"#claims\">Claims</a><a href=\"#not-verified\">Not verified</a><a href=\"#vector-files\">Vector files</a></nav>\n</header>"
+        "<nav><a href=\"#failures\">Failures</a><a href=\"#environment\">Environment</a><a href=\"#matrix\">Conformance matrix</a><a href=\"#mls\">MLS</a><a href=\"#performance\">Performance</a><a href=\"#sets\">Vector sets</a><a href=\"#claims\">Claims</a><a href=\"#not-verified\">Not verified</a><a href=\"#vector-files\">Vector files</a></nav>\n</header>"
     )?;
 
     banner(out, report, &o)?;
@@ -144,6 +144,7 @@ fn page(out: &mut String, report: &Report) -> fmt::Result {
     environment(out, report)?;
     matrix(out, &o)?;
     mls(out, report)?;
+    performance(out, report)?;
     sets(out, report)?;
     claims(out, report)?;
     not_verified(out, report, &o)?;
@@ -583,6 +584,55 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
     writeln!(out, "</section>")
 }
 
+/// The benchmark tables, when the benchmarks ran.
+fn performance(out: &mut String, report: &Report) -> fmt::Result {
+    writeln!(out, "<section id=\"performance\">\n<h2>Performance</h2>")?;
+    let Some(perf) = &report.performance else {
+        writeln!(
+            out,
+            "<p class=\"note\">The benchmarks did not run (<span class=\"mono\">--bench-profile none</span>).</p>\n</section>"
+        )?;
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "<p class=\"note\">{}.</p>",
+        E(&perf.profile_description)
+    )?;
+    for missing in &perf.missing {
+        writeln!(out, "<p class=\"c-warn\">{}</p>", E(missing))?;
+    }
+    for table in super::performance::tables(perf) {
+        writeln!(
+            out,
+            "<h3>{}</h3>\n<p class=\"note\">{}</p>",
+            E(&table.title),
+            E(&table.note)
+        )?;
+        write!(out, "<table class=\"matrix\"><thead><tr>")?;
+        for header in &table.headers {
+            write!(out, "<th>{}</th>", E(header))?;
+        }
+        writeln!(out, "</tr></thead><tbody>")?;
+        for row in &table.rows {
+            write!(out, "<tr>")?;
+            for (i, cell) in row.iter().enumerate() {
+                let class = match (i, cell.tone) {
+                    (0, _) => "mono",
+                    (_, Some(Tone::Good)) => "cell c-ok",
+                    (_, Some(Tone::Warn)) => "cell c-warn",
+                    (_, Some(Tone::Bad)) => "cell c-bad",
+                    (_, None) => "cell",
+                };
+                write!(out, "<td class=\"{class}\">{}</td>", E(&cell.text))?;
+            }
+            writeln!(out, "</tr>")?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    writeln!(out, "</section>")
+}
+
 fn mls_table(
     out: &mut String,
     m: &MlsOverview<'_>,
@@ -810,6 +860,19 @@ mod tests {
             }
         }
         targets
+    }
+
+    #[test]
+    fn performance_section() {
+        assert!(html().contains("The benchmarks did not run"));
+        let mut report = sample_report();
+        super::super::add_performance(&mut report);
+        let page = render_html(&report);
+        let start = page.find("id=\"performance\"").unwrap_or(0);
+        let section = &page[start..];
+        assert!(section.contains("<td class=\"cell c-warn\">0.25×</td>"));
+        assert!(section.contains("<td class=\"cell c-ok\">1.25×</td>"));
+        assert!(section.contains("Hybrid envelope against classical-only HPKE"));
     }
 
     #[test]

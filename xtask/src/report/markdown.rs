@@ -43,6 +43,27 @@ pub fn render_markdown(report: &Report) -> String {
     body
 }
 
+/// `bench.md`: the performance section alone, for `cargo xtask bench`.
+pub fn render_performance_markdown(report: &Report) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let _ = writeln!(
+        out,
+        "## Sonet benchmarks\n\n<sub>Generated {} by {} in {} · git {}{}</sub>\n",
+        M(&report.generated_at),
+        M(&report.command),
+        M(&duration_s(report.elapsed_seconds)),
+        M(&short_commit(&report.environment.git_revision)),
+        if report.environment.git_dirty {
+            " (dirty)"
+        } else {
+            ""
+        }
+    );
+    let _ = performance(&mut out, report);
+    let _ = environment_section(&mut out, report);
+    out
+}
+
 /// Escapes text for Markdown prose and table cells: table pipes, inline markup, HTML, and line
 /// breaks (a cell is one line).
 struct M<'a>(&'a str);
@@ -165,6 +186,7 @@ fn main_sections(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Re
 
     matrix(out, o)?;
     mls(out, report)?;
+    performance(out, report)?;
     failures(out, report, o)?;
     claims(out, report)?;
     not_verified(out, report, o)?;
@@ -358,6 +380,48 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
     if !m.claims.is_empty() {
         writeln!(out, "**MLS claims of the design document**\n")?;
         claim_table(out, m.claims.iter().copied())?;
+    }
+    Ok(())
+}
+
+/// The benchmark tables, when the benchmarks ran.
+fn performance(out: &mut String, report: &Report) -> fmt::Result {
+    let Some(perf) = &report.performance else {
+        return Ok(());
+    };
+    writeln!(out, "### Performance\n")?;
+    writeln!(out, "{}.\n", M(&perf.profile_description))?;
+    for missing in &perf.missing {
+        writeln!(out, "- ⚠️ {}", M(missing))?;
+    }
+    if !perf.missing.is_empty() {
+        writeln!(out)?;
+    }
+    for table in super::performance::tables(perf) {
+        writeln!(out, "**{}** — {}\n", M(&table.title), M(&table.note))?;
+        write!(out, "|")?;
+        for header in &table.headers {
+            write!(out, " {} |", M(header))?;
+        }
+        write!(out, "\n|")?;
+        for _ in &table.headers {
+            write!(out, "---|")?;
+        }
+        writeln!(out)?;
+        for row in &table.rows {
+            write!(out, "|")?;
+            for cell in row {
+                let mark = match cell.tone {
+                    Some(Tone::Good) => "🟩 ",
+                    Some(Tone::Warn) => "🟨 ",
+                    Some(Tone::Bad) => "🟥 ",
+                    None => "",
+                };
+                write!(out, " {mark}{} |", M(&cell.text))?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -615,6 +679,24 @@ mod tests {
 
     fn md() -> String {
         render_markdown(&sample_report())
+    }
+
+    #[test]
+    fn performance_section() {
+        assert!(!md().contains("### Performance"));
+        let mut report = sample_report();
+        super::super::add_performance(&mut report);
+        let text = render_markdown(&report);
+        let start = text.find("### Performance").expect("performance section");
+        let section = &text[start..];
+        // Sonet's 8 µs against ring's 2 µs: 0.25×, flagged.
+        assert!(section.contains("| aead/AES-256-GCM/seal @ 16 KiB | sonet/rustcrypto | 8.00 µs | ring | 2.00 µs | 🟨 0.25× |"), "{section}");
+        assert!(section.contains("🟩 1.25×"));
+        assert!(section.contains("🟨 +100.0 %"));
+        assert!(section.contains("⚠️ no sig benchmark produced a result"));
+        let alone = super::render_performance_markdown(&report);
+        assert!(alone.starts_with("## Sonet benchmarks"));
+        assert!(alone.contains("**AEAD throughput**"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! PASS is shown as FAIL, with the reasons, if the results it summarises contain problems.
 
 pub mod model;
+pub(crate) mod performance;
 
 mod html;
 mod junit;
@@ -19,7 +20,7 @@ use sonet_suites::results::{Case, Claim, Counts, Outcome, SetResult, Verdict as 
 
 pub use html::render_html;
 pub use junit::render_junit;
-pub use markdown::render_markdown;
+pub use markdown::{render_markdown, render_performance_markdown};
 pub use model::*;
 
 /// Writes `results.json`, `report.md`, `junit.xml` and `index.html` into `dir` (created if absent).
@@ -27,6 +28,11 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating report folder {}", dir.display()))?;
     let json = serde_json::to_string_pretty(report).context("serialising results.json")?;
+    if let Some(performance) = &report.performance {
+        let path = dir.join("bench.json");
+        let bench = serde_json::to_string_pretty(performance).context("serialising bench.json")?;
+        std::fs::write(&path, bench).with_context(|| format!("writing {}", path.display()))?;
+    }
     let outputs = [
         ("results.json", json),
         ("report.md", render_markdown(report)),
@@ -563,6 +569,66 @@ pub(crate) fn add_mls_sets(report: &mut Report) {
     });
 }
 
+/// Adds a quick-profile performance section: an AEAD comparison in which Sonet is slower than
+/// ring, ML-KEM keygen, and a hybrid pair.
+#[cfg(test)]
+pub(crate) fn add_performance(report: &mut Report) {
+    let m =
+        |group: &str, implementation: &str, parameter: Option<&str>, ns: f64, bytes| Measurement {
+            group: group.into(),
+            implementation: implementation.into(),
+            parameter: parameter.map(str::to_owned),
+            mean_ns: ns,
+            lower_ns: ns * 0.95,
+            upper_ns: ns * 1.05,
+            bytes,
+            elements: None,
+        };
+    let measurements = vec![
+        m(
+            "aead/AES-256-GCM/seal",
+            "sonet/rustcrypto",
+            Some("16384"),
+            8_000.0,
+            Some(16384),
+        ),
+        m(
+            "aead/AES-256-GCM/seal",
+            "ring",
+            Some("16384"),
+            2_000.0,
+            Some(16384),
+        ),
+        m(
+            "kem/ML-KEM-768/keygen",
+            "sonet/aws-lc",
+            None,
+            16_000.0,
+            None,
+        ),
+        m("kem/ML-KEM-768/keygen", "libcrux", None, 20_000.0, None),
+        m(
+            "hybrid/seal",
+            crate::bench::ENVELOPE,
+            Some("1024"),
+            120_000.0,
+            Some(1024),
+        ),
+        m(
+            "hybrid/seal",
+            crate::bench::CLASSICAL,
+            Some("1024"),
+            60_000.0,
+            Some(1024),
+        ),
+    ];
+    report.performance = Some(crate::bench::analyse(
+        crate::bench::Profile::Quick,
+        measurements,
+        None,
+    ));
+}
+
 /// A small but complete report for the renderers' tests: two suites, two providers, a pass, a
 /// fail (with an injection attempt in its detail), unsupported cases, a set error, a suite error,
 /// a claim of each verdict and an altered vector file.
@@ -747,6 +813,7 @@ pub(crate) fn sample_report() -> Report {
             ],
         },
         run,
+        performance: None,
         elapsed_seconds: 81.5,
     }
 }

@@ -15,6 +15,9 @@ pub struct Report {
     pub environment: Environment,
     pub vectors: VectorCheck,
     pub run: SuiteRun,
+    /// The benchmarks, when they ran (`cargo xtask verify` runs the quick profile).
+    #[serde(default)]
+    pub performance: Option<Performance>,
     pub elapsed_seconds: f64,
 }
 
@@ -85,4 +88,94 @@ pub struct VectorFileStatus {
     /// For a bad file: the error, naming both hashes.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+}
+
+/// The hybrid overhead the design document promises to stay under ("<5 %").
+pub const HYBRID_OVERHEAD_LIMIT: f64 = 0.05;
+
+/// The performance section, also written alone as `bench.json`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Performance {
+    /// `quick` or `full`.
+    pub profile: String,
+    pub profile_description: String,
+    /// Criterion's estimates, one per benchmark.
+    pub measurements: Vec<Measurement>,
+    /// Each Sonet provider against the fastest peer in the same benchmark.
+    pub comparisons: Vec<Comparison>,
+    pub hybrid: Vec<HybridRow>,
+    /// The smallest measured payload size from which on the hybrid overhead stays below
+    /// [`HYBRID_OVERHEAD_LIMIT`] for seal and open.
+    pub hybrid_threshold: Option<u64>,
+    /// The saved baseline this run was compared with.
+    pub baseline: Option<String>,
+    pub baseline_changes: Vec<BaselineChange>,
+    /// Benchmark areas that produced no result.
+    pub missing: Vec<String>,
+}
+
+/// One criterion benchmark: the mean time per iteration with its 95 % confidence interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Measurement {
+    /// `<area>/<algorithm>/<operation>`.
+    pub group: String,
+    /// `sonet/<provider>` or the peer's name.
+    pub implementation: String,
+    /// The input size in bytes, for size-dependent groups.
+    pub parameter: Option<String>,
+    pub mean_ns: f64,
+    pub lower_ns: f64,
+    pub upper_ns: f64,
+    /// Bytes processed per iteration (throughput benchmarks).
+    pub bytes: Option<u64>,
+    /// Items (e.g. signatures) per iteration.
+    pub elements: Option<u64>,
+}
+
+impl Measurement {
+    pub fn area(&self) -> &str {
+        self.group.split('/').next().unwrap_or("")
+    }
+
+    /// Time per item: per signature for a message-set benchmark, per iteration otherwise.
+    pub fn per_item_ns(&self) -> f64 {
+        self.mean_ns / self.elements.unwrap_or(1).max(1) as f64
+    }
+}
+
+/// A Sonet provider against the fastest peer of the same benchmark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub group: String,
+    pub parameter: Option<String>,
+    pub implementation: String,
+    pub ours_ns: f64,
+    pub peer: String,
+    pub peer_ns: f64,
+    /// peer time / Sonet time: 1.0 is parity, below 1 Sonet is slower.
+    pub ratio: f64,
+}
+
+/// The hybrid envelope against classical HPKE at one payload size.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HybridRow {
+    /// `seal` or `open`.
+    pub operation: String,
+    pub size: u64,
+    pub envelope_ns: f64,
+    pub classical_ns: f64,
+    /// envelope / classical − 1.
+    pub overhead: f64,
+}
+
+/// One benchmark's change against a saved baseline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BaselineChange {
+    pub group: String,
+    pub implementation: String,
+    pub parameter: Option<String>,
+    pub before_ns: f64,
+    pub after_ns: f64,
+    /// after / before − 1: positive is slower.
+    pub change: f64,
 }

@@ -1,0 +1,575 @@
+//! Performance: runs the criterion benchmarks of `bench/`, reads criterion's estimates back, and
+//! turns them into `bench.json` and the tables of the report's performance section.
+//!
+//! Benchmark ids follow `bench/`'s scheme: group `<area>/<algorithm>/<operation>`, function =
+//! implementation (`sonet/<provider>` for Sonet's own), parameter = input size in bytes where
+//! the group has one.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::SystemTime;
+
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+
+pub use crate::report::model::{
+    BaselineChange, Comparison, HybridRow, Measurement, Performance, HYBRID_OVERHEAD_LIMIT,
+};
+
+/// How long to measure: `quick` is what `cargo xtask verify` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Quick,
+    Full,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quick => "quick",
+            Self::Full => "full",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Quick => {
+                "quick profile: 0.2 s warm-up and 0.6 s measurement per benchmark, 10 samples; \
+                 AES-256-GCM only; SLH-DSA 128f sets only; hybrid at 5 sizes"
+            }
+            Self::Full => {
+                "full profile: 1 s warm-up and 3 s measurement per benchmark, 50 samples; every \
+                 parameter set"
+            }
+        }
+    }
+}
+
+/// The implementation label prefix of Sonet's own providers.
+pub const SONET_PREFIX: &str = "sonet/";
+/// The two sides of the hybrid comparison (`bench/benches/hybrid.rs`).
+pub const ENVELOPE: &str = "envelope/X-Wing+AES-256-GCM";
+pub const CLASSICAL: &str = "hpke/X25519+AES-256-GCM";
+
+/// The criterion benchmark binaries of `bench/`.
+const BENCH_TARGETS: [&str; 3] = ["aead", "pqc", "hybrid"];
+
+pub struct RunOptions {
+    pub profile: Profile,
+    /// Save this run's measurements under this name, for a later `baseline`.
+    pub save_baseline: Option<String>,
+    /// Compare with a saved baseline.
+    pub baseline: Option<String>,
+}
+
+/// Where criterion writes (CRITERION_HOME, set explicitly so the path never depends on cargo's
+/// discovery) and where named baselines are kept.
+fn criterion_home(target: &Path) -> PathBuf {
+    target.join("criterion")
+}
+
+fn baseline_path(target: &Path, name: &str) -> Result<PathBuf> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        bail!("a baseline name is letters, digits, '-', '_' and '.' only (got {name:?})");
+    }
+    Ok(target.join("bench-baselines").join(format!("{name}.json")))
+}
+
+/// Runs the benchmarks and reads their results.
+pub fn run(
+    root: &Path,
+    target: &Path,
+    vectors_root: &Path,
+    options: &RunOptions,
+) -> Result<Performance> {
+    // Fail on a bad or missing baseline before spending minutes measuring.
+    let baseline = match &options.baseline {
+        Some(name) => {
+            let path = baseline_path(target, name)?;
+            let bytes = std::fs::read(&path).with_context(|| {
+                format!(
+                    "reading baseline {name} ({}); save one with --save-baseline {name}",
+                    path.display()
+                )
+            })?;
+            let saved: Vec<Measurement> = serde_json::from_slice(&bytes)
+                .with_context(|| format!("parsing baseline {}", path.display()))?;
+            Some((name.clone(), saved))
+        }
+        None => None,
+    };
+    if let Some(name) = &options.save_baseline {
+        baseline_path(target, name)?;
+    }
+
+    let home = criterion_home(target);
+    let started = SystemTime::now();
+    let mut child = Command::new(super::cargo())
+        .current_dir(root)
+        // `--workspace` resolves features as `cargo xtask test` and `verify` do, so the benchmarks
+        // reuse their release build. The bench targets are named: `--benches` would also build
+        // every library and binary of the workspace as a benchmark.
+        .args(["bench", "--workspace"])
+        .args(BENCH_TARGETS.iter().flat_map(|t| ["--bench", t]))
+        .env("SONET_BENCH_PROFILE", options.profile.name())
+        .env("SONET_VECTORS", vectors_root)
+        .env("CRITERION_HOME", &home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running cargo bench")?;
+    // Cargo's build output passes through; criterion's per-phase progress lines
+    // ("Benchmarking …: Warming up") and sample-count warnings are dropped.
+    let stderr_relay = child.stderr.take().map(|stderr| {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let trimmed = line.trim();
+                // Sample-count warnings are expected in the quick profile's short windows.
+                if !trimmed.is_empty()
+                    && !trimmed.starts_with("Benchmarking ")
+                    && !trimmed.starts_with("Warning: Unable to complete")
+                {
+                    eprintln!("{line}");
+                }
+            }
+        })
+    });
+    // Criterion prints several lines per benchmark; show one per benchmark as progress.
+    if let Some(stdout) = child.stdout.take() {
+        let mut current: Option<String> = None;
+        let mut done = 0usize;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let trimmed = line.trim();
+            if let Some(time) = trimmed.strip_prefix("time:") {
+                if let Some(id) = current.take() {
+                    done += 1;
+                    eprintln!("  [{done}] {id}: {}", time.trim());
+                }
+            } else if !line.starts_with(char::is_whitespace)
+                && !trimmed.is_empty()
+                && !trimmed.starts_with("Benchmarking")
+                && !trimmed.starts_with("Warning")
+                && !trimmed.starts_with("Found")
+                && !trimmed.starts_with("Running")
+            {
+                current = Some(trimmed.to_owned());
+            }
+        }
+    }
+    let status = child.wait().context("waiting for cargo bench")?;
+    if let Some(relay) = stderr_relay {
+        let _ = relay.join();
+    }
+    if !status.success() {
+        bail!("cargo bench exited with {status}");
+    }
+
+    let measurements = collect(&home, started)?;
+    if measurements.is_empty() {
+        bail!(
+            "cargo bench finished but no criterion estimate under {} is newer than this run",
+            home.display()
+        );
+    }
+    if let Some(name) = &options.save_baseline {
+        let path = baseline_path(target, name)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&path, serde_json::to_vec_pretty(&measurements)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("saved baseline {name} to {}", path.display());
+    }
+    Ok(analyse(
+        options.profile,
+        measurements,
+        baseline.as_ref().map(|(n, m)| (n.as_str(), m.as_slice())),
+    ))
+}
+
+#[derive(Deserialize)]
+struct BenchmarkFile {
+    group_id: String,
+    function_id: Option<String>,
+    value_str: Option<String>,
+    throughput: Option<ThroughputFile>,
+}
+
+#[derive(Deserialize)]
+enum ThroughputFile {
+    Bytes(u64),
+    BytesDecimal(u64),
+    Elements(u64),
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct EstimatesFile {
+    mean: Estimate,
+}
+
+#[derive(Deserialize)]
+struct Estimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+/// Every `new/benchmark.json` under `home` written at or after `since`, with its estimates.
+fn collect(home: &Path, since: SystemTime) -> Result<Vec<Measurement>> {
+    let mut found = Vec::new();
+    let mut stack = vec![home.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "benchmark.json")
+                && path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "new")
+            {
+                let fresh = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t >= since);
+                if fresh {
+                    found.push(read_measurement(&path)?);
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| {
+        (&a.group, natural(a.parameter.as_deref()), &a.implementation).cmp(&(
+            &b.group,
+            natural(b.parameter.as_deref()),
+            &b.implementation,
+        ))
+    });
+    Ok(found)
+}
+
+/// Numeric parameters (sizes) sort numerically.
+fn natural(parameter: Option<&str>) -> (u64, String) {
+    match parameter {
+        Some(p) => (p.parse().unwrap_or(u64::MAX), p.to_owned()),
+        None => (0, String::new()),
+    }
+}
+
+fn read_measurement(benchmark: &Path) -> Result<Measurement> {
+    let read = |path: &Path| {
+        std::fs::read(path).with_context(|| format!("reading criterion output {}", path.display()))
+    };
+    let info: BenchmarkFile = serde_json::from_slice(&read(benchmark)?)
+        .with_context(|| format!("parsing {}", benchmark.display()))?;
+    let estimates_path = benchmark.with_file_name("estimates.json");
+    let estimates: EstimatesFile = serde_json::from_slice(&read(&estimates_path)?)
+        .with_context(|| format!("parsing {}", estimates_path.display()))?;
+    let (bytes, elements) = match info.throughput {
+        Some(ThroughputFile::Bytes(n) | ThroughputFile::BytesDecimal(n)) => (Some(n), None),
+        Some(ThroughputFile::Elements(n)) => (None, Some(n)),
+        _ => (None, None),
+    };
+    // A group benchmarked with `from_parameter` has the implementation as its value.
+    let (implementation, parameter) = match (info.function_id, info.value_str) {
+        (Some(function), value) => (function, value),
+        (None, Some(value)) => (value, None),
+        (None, None) => (String::new(), None),
+    };
+    Ok(Measurement {
+        group: info.group_id,
+        implementation,
+        parameter,
+        mean_ns: estimates.mean.point_estimate,
+        lower_ns: estimates.mean.confidence_interval.lower_bound,
+        upper_ns: estimates.mean.confidence_interval.upper_bound,
+        bytes,
+        elements,
+    })
+}
+
+/// Ratios, the hybrid overhead and the baseline changes, from the raw measurements.
+pub fn analyse(
+    profile: Profile,
+    measurements: Vec<Measurement>,
+    baseline: Option<(&str, &[Measurement])>,
+) -> Performance {
+    // (group, parameter) → measurements.
+    let mut by_case: BTreeMap<(String, Option<String>), Vec<&Measurement>> = BTreeMap::new();
+    for m in &measurements {
+        by_case
+            .entry((m.group.clone(), m.parameter.clone()))
+            .or_default()
+            .push(m);
+    }
+    let mut comparisons = Vec::new();
+    for ((group, parameter), list) in &by_case {
+        // The hybrid groups compare two constructions, not implementations.
+        if group.starts_with("hybrid/") {
+            continue;
+        }
+        let fastest_peer = list
+            .iter()
+            .filter(|m| !m.implementation.starts_with(SONET_PREFIX))
+            .min_by(|a, b| a.per_item_ns().total_cmp(&b.per_item_ns()));
+        let Some(peer) = fastest_peer else {
+            continue;
+        };
+        for ours in list
+            .iter()
+            .filter(|m| m.implementation.starts_with(SONET_PREFIX))
+        {
+            comparisons.push(Comparison {
+                group: group.clone(),
+                parameter: parameter.clone(),
+                implementation: ours.implementation.clone(),
+                ours_ns: ours.per_item_ns(),
+                peer: peer.implementation.clone(),
+                peer_ns: peer.per_item_ns(),
+                ratio: peer.per_item_ns() / ours.per_item_ns(),
+            });
+        }
+    }
+
+    comparisons.sort_by(|a, b| {
+        (&a.group, natural(a.parameter.as_deref()), &a.implementation).cmp(&(
+            &b.group,
+            natural(b.parameter.as_deref()),
+            &b.implementation,
+        ))
+    });
+
+    let mut hybrid = Vec::new();
+    for operation in ["seal", "open"] {
+        let group = format!("hybrid/{operation}");
+        for ((g, parameter), list) in &by_case {
+            if *g != group {
+                continue;
+            }
+            let find = |name: &str| list.iter().find(|m| m.implementation == name);
+            if let (Some(envelope), Some(classical), Some(size)) = (
+                find(ENVELOPE),
+                find(CLASSICAL),
+                parameter.as_deref().and_then(|p| p.parse::<u64>().ok()),
+            ) {
+                hybrid.push(HybridRow {
+                    operation: operation.to_owned(),
+                    size,
+                    envelope_ns: envelope.mean_ns,
+                    classical_ns: classical.mean_ns,
+                    overhead: envelope.mean_ns / classical.mean_ns - 1.0,
+                });
+            }
+        }
+    }
+    hybrid.sort_by(|a, b| (&a.operation, a.size).cmp(&(&b.operation, b.size)));
+    let hybrid_threshold = hybrid_threshold(&hybrid);
+
+    let baseline_changes = baseline.map(|(name, saved)| {
+        let mut changes = Vec::new();
+        for m in &measurements {
+            if let Some(before) = saved.iter().find(|s| {
+                s.group == m.group
+                    && s.implementation == m.implementation
+                    && s.parameter == m.parameter
+            }) {
+                changes.push(BaselineChange {
+                    group: m.group.clone(),
+                    implementation: m.implementation.clone(),
+                    parameter: m.parameter.clone(),
+                    before_ns: before.mean_ns,
+                    after_ns: m.mean_ns,
+                    change: m.mean_ns / before.mean_ns - 1.0,
+                });
+            }
+        }
+        (name.to_owned(), changes)
+    });
+
+    let areas: BTreeSet<&str> = measurements.iter().map(|m| m.area()).collect();
+    let missing = ["aead", "kem", "sig", "hybrid"]
+        .into_iter()
+        .filter(|a| !areas.contains(a))
+        .map(|a| format!("no {a} benchmark produced a result"))
+        .collect();
+
+    Performance {
+        profile: profile.name().to_owned(),
+        profile_description: profile.describe().to_owned(),
+        measurements,
+        comparisons,
+        hybrid,
+        hybrid_threshold,
+        baseline: baseline_changes.as_ref().map(|(n, _)| n.clone()),
+        baseline_changes: baseline_changes.map(|(_, c)| c).unwrap_or_default(),
+        missing,
+    }
+}
+
+/// The smallest measured size from which on every measured larger size keeps the hybrid
+/// overhead of both seal and open below [`HYBRID_OVERHEAD_LIMIT`].
+fn hybrid_threshold(rows: &[HybridRow]) -> Option<u64> {
+    let sizes: BTreeSet<u64> = rows.iter().map(|r| r.size).collect();
+    let below = |size: u64| {
+        let at: Vec<&HybridRow> = rows.iter().filter(|r| r.size == size).collect();
+        at.len() == 2 && at.iter().all(|r| r.overhead < HYBRID_OVERHEAD_LIMIT)
+    };
+    let mut threshold = None;
+    for &size in sizes.iter().rev() {
+        if below(size) {
+            threshold = Some(size);
+        } else {
+            break;
+        }
+    }
+    threshold
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(group: &str, implementation: &str, parameter: Option<&str>, ns: f64) -> Measurement {
+        Measurement {
+            group: group.into(),
+            implementation: implementation.into(),
+            parameter: parameter.map(str::to_owned),
+            mean_ns: ns,
+            lower_ns: ns * 0.9,
+            upper_ns: ns * 1.1,
+            bytes: None,
+            elements: None,
+        }
+    }
+
+    #[test]
+    fn ratios_compare_each_sonet_provider_with_the_fastest_peer() {
+        let perf = analyse(
+            Profile::Quick,
+            vec![
+                m("kem/ML-KEM-768/keygen", "sonet/rustcrypto", None, 80_000.0),
+                m("kem/ML-KEM-768/keygen", "sonet/aws-lc", None, 16_000.0),
+                m("kem/ML-KEM-768/keygen", "libcrux", None, 20_000.0),
+                m("kem/ML-KEM-768/keygen", "slowpeer", None, 90_000.0),
+                // No peer: no comparison.
+                m("sig/FN-DSA-512/sign", "sonet/rustcrypto", None, 1.0),
+            ],
+            None,
+        );
+        assert_eq!(perf.comparisons.len(), 2);
+        let aws = perf
+            .comparisons
+            .iter()
+            .find(|c| c.implementation == "sonet/aws-lc")
+            .unwrap();
+        assert_eq!(aws.peer, "libcrux");
+        assert!((aws.ratio - 1.25).abs() < 1e-9);
+        let rc = perf
+            .comparisons
+            .iter()
+            .find(|c| c.implementation == "sonet/rustcrypto")
+            .unwrap();
+        assert!((rc.ratio - 0.25).abs() < 1e-9);
+        assert!(perf.missing.iter().any(|s| s.contains("aead")));
+    }
+
+    #[test]
+    fn per_item_time_divides_by_elements() {
+        let mut set = m("sig/ML-DSA-65/sign-cctv", "libcrux", None, 1_000_000.0);
+        set.elements = Some(200);
+        assert!((set.per_item_ns() - 5_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hybrid_threshold_is_where_the_overhead_stays_below_five_percent() {
+        let mut all = Vec::new();
+        for (size, envelope, classical) in [
+            (64u64, 200.0, 100.0),
+            (1024, 130.0, 100.0),
+            (16384, 104.0, 100.0),
+            (1048576, 101.0, 100.0),
+        ] {
+            for op in ["seal", "open"] {
+                all.push(m(
+                    &format!("hybrid/{op}"),
+                    ENVELOPE,
+                    Some(&size.to_string()),
+                    envelope,
+                ));
+                all.push(m(
+                    &format!("hybrid/{op}"),
+                    CLASSICAL,
+                    Some(&size.to_string()),
+                    classical,
+                ));
+            }
+        }
+        let perf = analyse(Profile::Full, all, None);
+        assert_eq!(perf.hybrid.len(), 8);
+        assert_eq!(perf.hybrid_threshold, Some(16384));
+        // Hybrid pairs are not peer comparisons.
+        assert!(perf.comparisons.is_empty());
+    }
+
+    #[test]
+    fn baseline_changes_are_relative() {
+        let before = vec![m("aead/AES-256-GCM/seal", "ring", Some("64"), 100.0)];
+        let after = vec![m("aead/AES-256-GCM/seal", "ring", Some("64"), 150.0)];
+        let perf = analyse(Profile::Quick, after, Some(("main", &before)));
+        assert_eq!(perf.baseline.as_deref(), Some("main"));
+        assert_eq!(perf.baseline_changes.len(), 1);
+        assert!((perf.baseline_changes[0].change - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn baseline_names_are_checked() {
+        let target = Path::new("/tmp");
+        assert!(baseline_path(target, "main-2026.11").is_ok());
+        assert!(baseline_path(target, "../etc/passwd").is_err());
+        assert!(baseline_path(target, "").is_err());
+    }
+
+    #[test]
+    fn criterion_files_are_read() {
+        let dir = std::env::temp_dir().join(format!("sonet-bench-test-{}", std::process::id()));
+        let new = dir.join("aead_x/sonet_aws-lc/64/new");
+        std::fs::create_dir_all(&new).unwrap();
+        std::fs::write(
+            new.join("benchmark.json"),
+            r#"{"group_id":"aead/AES-256-GCM/seal","function_id":"sonet/aws-lc","value_str":"64","throughput":{"Bytes":64},"full_id":"x","directory_name":"x","title":"x"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            new.join("estimates.json"),
+            r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":90.0,"upper_bound":110.0},"point_estimate":100.0,"standard_error":1.0}}"#,
+        )
+        .unwrap();
+        let found = collect(&dir, SystemTime::UNIX_EPOCH).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].implementation, "sonet/aws-lc");
+        assert_eq!(found[0].parameter.as_deref(), Some("64"));
+        assert_eq!(found[0].bytes, Some(64));
+        assert!((found[0].mean_ns - 100.0).abs() < 1e-9);
+        // Nothing newer than now.
+        assert!(collect(&dir, SystemTime::now()).unwrap().is_empty());
+    }
+}

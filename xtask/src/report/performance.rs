@@ -1,0 +1,315 @@
+//! The performance section as renderer-neutral tables: `report.md` and `index.html` render the
+//! same rows, so the two can never disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use super::Tone;
+
+/// The ratio below which a Sonet provider is flagged against the fastest peer.
+pub(crate) const RATIO_FLOOR: f64 = 0.9;
+
+pub(crate) struct Cell {
+    pub text: String,
+    pub tone: Option<Tone>,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            tone: None,
+        }
+    }
+
+    fn toned(text: impl Into<String>, tone: Tone) -> Self {
+        Self {
+            text: text.into(),
+            tone: Some(tone),
+        }
+    }
+}
+
+pub(crate) struct Table {
+    pub title: String,
+    pub note: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// "1.23 µs".
+pub(crate) fn duration(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// "8.31 GiB/s".
+fn rate(bytes: u64, ns: f64) -> String {
+    let per_second = bytes as f64 / (ns / 1e9);
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    const MIB: f64 = 1024.0 * 1024.0;
+    if per_second >= GIB {
+        format!("{:.2} GiB/s", per_second / GIB)
+    } else {
+        format!("{:.1} MiB/s", per_second / MIB)
+    }
+}
+
+/// "81.2k/s".
+fn per_second(ns: f64) -> String {
+    let ops = 1e9 / ns;
+    if ops >= 1e6 {
+        format!("{:.2}M/s", ops / 1e6)
+    } else if ops >= 1e3 {
+        format!("{:.1}k/s", ops / 1e3)
+    } else {
+        format!("{ops:.1}/s")
+    }
+}
+
+/// "64 B", "16 KiB", "1 MiB".
+pub(crate) fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// The value a reader compares: throughput for byte benchmarks, time and rate otherwise.
+fn value(m: &Measurement) -> String {
+    match (m.bytes, m.elements) {
+        (Some(bytes), _) => rate(bytes, m.mean_ns),
+        (None, Some(n)) => format!(
+            "{} per item ({}, {n} items)",
+            duration(m.per_item_ns()),
+            per_second(m.per_item_ns())
+        ),
+        (None, None) => format!("{} ({})", duration(m.mean_ns), per_second(m.mean_ns)),
+    }
+}
+
+fn benchmark_name(group: &str, parameter: Option<&str>) -> String {
+    match parameter.and_then(|p| p.parse::<u64>().ok()) {
+        Some(bytes) => format!("{group} @ {}", size(bytes)),
+        None => group.to_owned(),
+    }
+}
+
+fn ratio_cell(ratio: f64) -> Cell {
+    let tone = if ratio >= RATIO_FLOOR {
+        Tone::Good
+    } else {
+        Tone::Warn
+    };
+    Cell::toned(format!("{ratio:.2}×"), tone)
+}
+
+pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
+    let mut tables = Vec::new();
+
+    if !perf.comparisons.is_empty() {
+        tables.push(Table {
+            title: "Sonet against the fastest peer".into(),
+            note: format!(
+                "ratio = fastest peer's time / Sonet's time for the same work, in the same \
+                 process: 1.00× is parity, above is faster than every peer; below {RATIO_FLOOR:.1}× \
+                 is flagged. Every implementation is measured through the same Sonet trait."
+            ),
+            headers: ["Benchmark", "Sonet provider", "Sonet", "Fastest peer", "Peer", "Ratio"]
+                .map(String::from)
+                .to_vec(),
+            rows: perf
+                .comparisons
+                .iter()
+                .map(|c| {
+                    vec![
+                        Cell::plain(benchmark_name(&c.group, c.parameter.as_deref())),
+                        Cell::plain(&c.implementation),
+                        Cell::plain(duration(c.ours_ns)),
+                        Cell::plain(&c.peer),
+                        Cell::plain(duration(c.peer_ns)),
+                        ratio_cell(c.ratio),
+                    ]
+                })
+                .collect(),
+        });
+    }
+
+    for (area, title, note) in [
+        (
+            "aead",
+            "AEAD throughput",
+            "bytes sealed or opened per second (mean); key bound per call, 96-bit nonce, no AAD",
+        ),
+        (
+            "kem",
+            "ML-KEM",
+            "mean time per operation and operations per second; fresh randomness per operation",
+        ),
+        (
+            "sig",
+            "Signatures",
+            "mean time per operation; \"sign\" is hedged over a 32-byte message, \"sign-cctv\" \
+             signs CCTV's ML-DSA benchmark message set deterministically (time per signature)",
+        ),
+    ] {
+        if let Some(table) = matrix_table(perf, area, title, note) {
+            tables.push(table);
+        }
+    }
+
+    if !perf.hybrid.is_empty() {
+        let limit = HYBRID_OVERHEAD_LIMIT * 100.0;
+        tables.push(Table {
+            title: "Hybrid envelope against classical-only HPKE".into(),
+            note: format!(
+                "X-Wing + HKDF-SHA256 + AES-256-GCM envelope against DHKEM(X25519) + HKDF-SHA256 + \
+                 AES-256-GCM (RFC 9180 base mode); overhead = envelope / classical − 1, flagged \
+                 at {limit:.0} % or more. {}",
+                match perf.hybrid_threshold {
+                    Some(bytes) => format!(
+                        "From {} on, seal and open both stay below {limit:.0} %.",
+                        size(bytes)
+                    ),
+                    None => format!(
+                        "At no measured size do seal and open both stay below {limit:.0} % from \
+                         there on."
+                    ),
+                }
+            ),
+            headers: ["Operation", "Payload", "Envelope", "Classical", "Overhead"]
+                .map(String::from)
+                .to_vec(),
+            rows: perf
+                .hybrid
+                .iter()
+                .map(|row| {
+                    let tone = if row.overhead < HYBRID_OVERHEAD_LIMIT {
+                        Tone::Good
+                    } else {
+                        Tone::Warn
+                    };
+                    vec![
+                        Cell::plain(&row.operation),
+                        Cell::plain(size(row.size)),
+                        Cell::plain(duration(row.envelope_ns)),
+                        Cell::plain(duration(row.classical_ns)),
+                        Cell::toned(format!("{:+.1} %", row.overhead * 100.0), tone),
+                    ]
+                })
+                .collect(),
+        });
+    }
+
+    if let Some(name) = &perf.baseline {
+        tables.push(Table {
+            title: format!("Change against baseline {name}"),
+            note: "mean time after / before − 1: positive is slower; ±5 % or more is flagged \
+                   (red: slower, green: faster)"
+                .into(),
+            headers: ["Benchmark", "Implementation", "Before", "After", "Change"]
+                .map(String::from)
+                .to_vec(),
+            rows: perf
+                .baseline_changes
+                .iter()
+                .map(|c| {
+                    let text = format!("{:+.1} %", c.change * 100.0);
+                    let cell = if c.change >= 0.05 {
+                        Cell::toned(text, Tone::Bad)
+                    } else if c.change <= -0.05 {
+                        Cell::toned(text, Tone::Good)
+                    } else {
+                        Cell::plain(text)
+                    };
+                    vec![
+                        Cell::plain(benchmark_name(&c.group, c.parameter.as_deref())),
+                        Cell::plain(&c.implementation),
+                        Cell::plain(duration(c.before_ns)),
+                        Cell::plain(duration(c.after_ns)),
+                        cell,
+                    ]
+                })
+                .collect(),
+        });
+    }
+    tables
+}
+
+/// A matrix row: the group, then the parameter ordered numerically (sizes) with its text.
+type RowKey = (String, (u64, String));
+
+/// One row per benchmark (group and size) of `area`, one column per implementation.
+fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Option<Table> {
+    let of_area: Vec<&Measurement> = perf
+        .measurements
+        .iter()
+        .filter(|m| m.area() == area)
+        .collect();
+    if of_area.is_empty() {
+        return None;
+    }
+    // Sonet's providers first, then the peers.
+    let implementations: Vec<&str> = {
+        let set: BTreeSet<&str> = of_area.iter().map(|m| m.implementation.as_str()).collect();
+        let mut list: Vec<&str> = set.into_iter().collect();
+        list.sort_by_key(|i| (!i.starts_with(crate::bench::SONET_PREFIX), i.to_string()));
+        list
+    };
+    let mut rows: BTreeMap<RowKey, BTreeMap<&str, &Measurement>> = BTreeMap::new();
+    for m in &of_area {
+        let parameter = m.parameter.clone().unwrap_or_default();
+        let key = (m.group.clone(), (parameter.parse().unwrap_or(0), parameter));
+        rows.entry(key)
+            .or_default()
+            .insert(m.implementation.as_str(), m);
+    }
+    let mut headers = vec!["Benchmark".to_owned()];
+    headers.extend(implementations.iter().map(|i| i.to_string()));
+    Some(Table {
+        title: title.to_owned(),
+        note: note.to_owned(),
+        headers,
+        rows: rows
+            .into_iter()
+            .map(|((group, (_, parameter)), cells)| {
+                let parameter = (!parameter.is_empty()).then_some(parameter);
+                let mut row = vec![Cell::plain(benchmark_name(&group, parameter.as_deref()))];
+                row.extend(implementations.iter().map(|i| match cells.get(i) {
+                    Some(m) => Cell::plain(value(m)),
+                    None => Cell::plain("—"),
+                }));
+                row
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(duration(512.0), "512 ns");
+        assert_eq!(duration(12_345.0), "12.35 µs");
+        assert_eq!(duration(2_500_000_000.0), "2.50 s");
+        assert_eq!(size(64), "64 B");
+        assert_eq!(size(16 * 1024), "16 KiB");
+        assert_eq!(size(1 << 20), "1 MiB");
+        assert_eq!(size(1000), "1000 B");
+        // 16 KiB in 2 µs: 7.63 GiB/s.
+        assert_eq!(rate(16 * 1024, 2_000.0), "7.63 GiB/s");
+        assert_eq!(per_second(12_500.0), "80.0k/s");
+    }
+}
