@@ -177,14 +177,7 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     };
     let root = workspace_root();
     let now = utc_now();
-    // Absolute, because the suites run with the package folder as working directory.
-    let out = match flags.one("out") {
-        Some(dir) => std::env::current_dir()
-            .context("reading the working directory")?
-            .join(dir),
-        None => root.join("reports").join(timestamp_folder(now)),
-    };
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let out = out_dir(&flags, &root, timestamp_folder(now))?;
 
     eprintln!("==> 1/4 vectors");
     let manifest = Manifest::pinned()?;
@@ -266,16 +259,10 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     if !status.success() && reasons.is_empty() {
         reasons.push(format!("the conformance run exited with {status}"));
     }
-    let command = std::iter::once("cargo xtask verify".to_owned())
-        .chain(args.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ");
     let report = Report {
         schema: 1,
-        generated_at: now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        command,
+        generated_at: rfc3339(now),
+        command: command_line("verify", args),
         verdict: Verdict {
             ok: reasons.is_empty(),
             reasons,
@@ -294,6 +281,32 @@ fn verify(args: &[String]) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The command as typed, for the report.
+fn command_line(command: &str, args: &[String]) -> String {
+    std::iter::once(format!("cargo xtask {command}"))
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn rfc3339(time: time::OffsetDateTime) -> String {
+    time.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `--out DIR` against the working directory (absolute, because cargo runs the suites from
+/// the package folder), or `reports/<default_folder>`.
+fn out_dir(flags: &Flags, root: &Path, default_folder: String) -> Result<PathBuf> {
+    let out = match flags.one("out") {
+        Some(dir) => std::env::current_dir()
+            .context("reading the working directory")?
+            .join(dir),
+        None => root.join("reports").join(default_folder),
+    };
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    Ok(out)
 }
 
 /// Cargo's target directory (criterion's output and the benchmark baselines live under it).
@@ -322,15 +335,7 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
     };
     let root = workspace_root();
     let now = utc_now();
-    let out = match flags.one("out") {
-        Some(dir) => std::env::current_dir()
-            .context("reading the working directory")?
-            .join(dir),
-        None => root
-            .join("reports")
-            .join(format!("bench-{}", timestamp_folder(now))),
-    };
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let out = out_dir(&flags, &root, format!("bench-{}", timestamp_folder(now)))?;
     let manifest = Manifest::pinned()?;
     let vectors_root = vectors::resolve_root(&manifest)?;
     let options = bench::RunOptions {
@@ -343,16 +348,10 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
         profile.describe()
     );
     let performance = bench::run(&root, &target_dir(&root), &vectors_root, &options)?;
-    let command = std::iter::once("cargo xtask bench".to_owned())
-        .chain(args.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ");
     let report = Report {
         schema: 1,
-        generated_at: now
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        command,
+        generated_at: rfc3339(now),
+        command: command_line("bench", args),
         verdict: Verdict {
             ok: true,
             reasons: Vec::new(),

@@ -43,12 +43,11 @@ pub fn render_markdown(report: &Report) -> String {
     body
 }
 
-/// `bench.md`: the performance section alone, for `cargo xtask bench`.
-pub fn render_performance_markdown(report: &Report) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    let _ = writeln!(
+/// "Generated … by … in … · git …".
+fn generated_line(out: &mut String, report: &Report) -> fmt::Result {
+    writeln!(
         out,
-        "## Sonet benchmarks\n\n<sub>Generated {} by {} in {} · git {}{}</sub>\n",
+        "<sub>Generated {} by {} in {} · git {}{}</sub>\n",
         M(&report.generated_at),
         M(&report.command),
         M(&duration_s(report.elapsed_seconds)),
@@ -58,7 +57,14 @@ pub fn render_performance_markdown(report: &Report) -> String {
         } else {
             ""
         }
-    );
+    )
+}
+
+/// `bench.md`: the performance section alone, for `cargo xtask bench`.
+pub fn render_performance_markdown(report: &Report) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let _ = writeln!(out, "## Sonet benchmarks\n");
+    let _ = generated_line(&mut out, report);
     let _ = performance(&mut out, report);
     let _ = environment_section(&mut out, report);
     out
@@ -170,19 +176,7 @@ fn main_sections(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Re
         files.len() - o.bad_files.len(),
         files.len()
     )?;
-    writeln!(
-        out,
-        "<sub>Generated {} by {} in {} · git {}{}</sub>\n",
-        M(&report.generated_at),
-        M(&report.command),
-        M(&duration_s(report.elapsed_seconds)),
-        M(&short_commit(&report.environment.git_revision)),
-        if report.environment.git_dirty {
-            " (dirty)"
-        } else {
-            ""
-        }
-    )?;
+    generated_line(out, report)?;
 
     matrix(out, o)?;
     mls(out, report)?;
