@@ -8,7 +8,8 @@ const USAGE: &str = "\
 sonet — post-quantum E2EE messaging stack (reference implementation)
 
 USAGE:
-    sonet providers     list the compiled-in PQC providers and the parameter sets each implements
+    sonet providers     list the compiled-in PQC providers, the parameter sets each implements,
+                        and the default provider of each primitive
     sonet --help        this text
 
 Conformance checking and reports: `cargo xtask verify` in the source tree.";
@@ -31,6 +32,23 @@ fn main() -> ExitCode {
                     .collect();
                 println!("  KEM:       {}", kems.join(", "));
                 println!("  signature: {}", sigs.join(", "));
+            }
+            // The per-primitive defaults (sonet::provider::default_for_*).
+            println!("defaults");
+            for algorithm in KemAlgorithm::ALL {
+                if let Some(p) = sonet::provider::default_for_kem(algorithm) {
+                    println!("  {:<22} {}", algorithm.name(), p.name);
+                }
+            }
+            for &algorithm in SignatureAlgorithm::ALL {
+                if let Some(p) = sonet::provider::default_for_signature(algorithm) {
+                    println!("  {:<22} {}", algorithm.name(), p.name);
+                }
+            }
+            for algorithm in sonet::hybrid::aead::AeadAlgorithm::ALL {
+                if let Some(p) = sonet::provider::default_for_aead(algorithm) {
+                    println!("  {:<22} {}", algorithm.name(), p.name);
+                }
             }
             ExitCode::SUCCESS
         }

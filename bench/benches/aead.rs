@@ -9,6 +9,7 @@ use sonet_bench::{implementations, Profile};
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];
 
 fn aead(c: &mut Criterion) {
+    sonet_bench::record_defaults();
     let algorithms: &[AeadAlgorithm] = if Profile::from_env().is_quick() {
         &[AeadAlgorithm::Aes256Gcm]
     } else {

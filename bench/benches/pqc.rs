@@ -14,6 +14,7 @@ use sonet_suites::vectors::VectorStore;
 const MESSAGE: &[u8] = b"Sonet benchmark message: 32 byte";
 
 fn kem(c: &mut Criterion) {
+    sonet_bench::record_defaults();
     for algorithm in KemAlgorithm::ALL {
         let name = algorithm.name();
         let kems: Vec<_> = implementations()

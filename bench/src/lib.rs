@@ -15,8 +15,12 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeMap;
+
 use criterion::Criterion;
-use sonet::pqc::Provider;
+use sonet::hybrid::aead::AeadAlgorithm;
+use sonet::pqc::{KemAlgorithm, Provider, SignatureAlgorithm};
+use sonet::provider::{default_for_aead, default_for_kem, default_for_signature};
 
 /// ring behind Sonet's `Aead` trait.
 pub mod ring_aead;
@@ -83,4 +87,43 @@ pub fn implementations() -> Vec<(String, &'static Provider)> {
     all.push((libcrux::PROVIDER.name.to_owned(), &libcrux::PROVIDER));
     all.push((ring_aead::PROVIDER.name.to_owned(), &ring_aead::PROVIDER));
     all
+}
+
+/// The file next to criterion's output that names each algorithm's default Sonet provider.
+pub const DEFAULTS_FILE: &str = "sonet-defaults.json";
+
+/// Records, under `$CRITERION_HOME`, which Sonet provider is the default for each algorithm
+/// (`aead/AES-256-GCM` → `sonet/aws-lc`), so `cargo xtask bench` can hold the defaults against
+/// the measurements. Without `CRITERION_HOME` (a plain `cargo bench`) nothing is written.
+pub fn record_defaults() {
+    let Some(home) = std::env::var_os("CRITERION_HOME") else {
+        return;
+    };
+    let mut defaults = BTreeMap::new();
+    for algorithm in AeadAlgorithm::ALL {
+        if let Some(p) = default_for_aead(algorithm) {
+            defaults.insert(format!("aead/{}", algorithm.name()), sonet_label(p));
+        }
+    }
+    for algorithm in KemAlgorithm::ALL {
+        if let Some(p) = default_for_kem(algorithm) {
+            defaults.insert(format!("kem/{}", algorithm.name()), sonet_label(p));
+        }
+    }
+    for &algorithm in SignatureAlgorithm::ALL {
+        if let Some(p) = default_for_signature(algorithm) {
+            defaults.insert(format!("sig/{}", algorithm.name()), sonet_label(p));
+        }
+    }
+    let path = std::path::Path::new(&home).join(DEFAULTS_FILE);
+    let written = std::fs::create_dir_all(&home)
+        .map_err(|e| e.to_string())
+        .and_then(|()| serde_json::to_vec_pretty(&defaults).map_err(|e| e.to_string()))
+        .and_then(|json| std::fs::write(&path, json).map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: cannot record the default providers in {}: {e}",
+            path.display()
+        );
+    }
 }

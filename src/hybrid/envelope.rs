@@ -357,13 +357,11 @@ pub fn seal_with_randomness(
     Ok(envelope)
 }
 
+/// The default ML-DSA-65 implementation (the fastest conformant provider compiled in).
 fn signer() -> Result<&'static dyn pqc::Signature, EnvelopeError> {
-    pqc::providers()
-        .into_iter()
-        .find_map(|p| p.signature(SIGNATURE_ALGORITHM))
-        .ok_or(EnvelopeError::Signature(PqcError::UnknownAlgorithm(
-            SIGNATURE_ALGORITHM.name().to_owned(),
-        )))
+    crate::provider::default_signature(SIGNATURE_ALGORITHM).ok_or(EnvelopeError::Signature(
+        PqcError::UnknownAlgorithm(SIGNATURE_ALGORITHM.name().to_owned()),
+    ))
 }
 
 /// Opens an envelope. With `sender_public_key`, the envelope must carry a valid ML-DSA-65
@@ -613,7 +611,7 @@ mod tests {
                 EnvelopeSuite::XWingChaCha20Poly1305 => AeadAlgorithm::ChaCha20Poly1305,
                 _ => AeadAlgorithm::Aes256Gcm,
             };
-            let aead = crate::provider::providers()[0].aead(algorithm).unwrap();
+            let aead = crate::provider::default_aead(algorithm).unwrap();
             let aad = associated_data(&envelope.header().unwrap(), b"ad");
             let plain = aead
                 .open(keys.key.as_bytes(), &keys.nonce, &aad, &envelope.ciphertext)

@@ -13,10 +13,20 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
+use sonet_suites::results::{Claim, Verdict};
 
 pub use crate::report::model::{
-    BaselineChange, Comparison, HybridRow, Measurement, Performance, HYBRID_OVERHEAD_LIMIT,
+    BaselineChange, Comparison, DefaultCheck, HybridRow, Measurement, Performance,
+    HYBRID_OVERHEAD_LIMIT,
 };
+
+/// Below this ratio to the fastest peer a default is flagged (the issue's 0.9×).
+pub const DEFAULT_RATIO_FLOOR: f64 = 0.9;
+/// A default within this factor of the fastest Sonet provider counts as the fastest: closer
+/// than that is measurement noise in the quick profile.
+const SAME_SPEED: f64 = 1.05;
+/// The file `bench/` writes next to criterion's output (`sonet_bench::DEFAULTS_FILE`).
+const DEFAULTS_FILE: &str = "sonet-defaults.json";
 
 /// How long to measure: `quick` is what `cargo xtask verify` runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,6 +68,9 @@ const BENCH_TARGETS: [&str; 3] = ["aead", "pqc", "hybrid"];
 
 pub struct RunOptions {
     pub profile: Profile,
+    /// Sonet providers with failed conformance cases in this run (`None`: the suites did not
+    /// run), for the default-provider check.
+    pub failing_providers: Option<Vec<String>>,
     /// Save this run's measurements under this name, for a later `baseline`.
     pub save_baseline: Option<String>,
     /// Compare with a saved baseline.
@@ -187,11 +200,137 @@ pub fn run(
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("saved baseline {name} to {}", path.display());
     }
+    // Written by the benchmark binaries during this run.
+    let defaults: BTreeMap<String, String> = std::fs::read(home.join(DEFAULTS_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
     Ok(analyse(
         options.profile,
         measurements,
-        baseline.as_ref().map(|(n, m)| (n.as_str(), m.as_slice())),
+        &Context {
+            baseline: baseline.as_ref().map(|(n, m)| (n.as_str(), m.as_slice())),
+            defaults: &defaults,
+            failing_providers: options.failing_providers.as_deref(),
+        },
     ))
+}
+
+/// What the analysis needs besides the measurements.
+pub struct Context<'a> {
+    pub baseline: Option<(&'a str, &'a [Measurement])>,
+    /// `aead/AES-256-GCM` → `sonet/aws-lc`.
+    pub defaults: &'a BTreeMap<String, String>,
+    pub failing_providers: Option<&'a [String]>,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        Self {
+            baseline: None,
+            defaults: &NONE,
+            failing_providers: None,
+        }
+    }
+}
+
+/// Why a peer can be faster than Sonet's default without that default being wrong.
+fn peer_note(peer: &str) -> String {
+    match peer {
+        "libcrux" => "libcrux is linked only as a test oracle and benchmark peer (a 0.0.x \
+                      pre-release), not shipped as a Sonet provider; the default is the fastest \
+                      provider Sonet ships"
+            .to_owned(),
+        other => format!(
+            "{other} is a benchmark peer only, not shipped as a Sonet provider; the default is \
+             the fastest provider Sonet ships"
+        ),
+    }
+}
+
+fn default_checks(
+    by_case: &BTreeMap<(String, Option<String>), Vec<&Measurement>>,
+    context: &Context<'_>,
+) -> Vec<DefaultCheck> {
+    let mut checks = Vec::new();
+    for ((group, parameter), list) in by_case {
+        // `kem/ML-KEM-768/encaps` → `kem/ML-KEM-768`.
+        let algorithm = group.rsplit_once('/').map_or(group.as_str(), |(a, _)| a);
+        let Some(default) = context.defaults.get(algorithm) else {
+            continue;
+        };
+        let Some(ours) = list.iter().find(|m| &m.implementation == default) else {
+            continue;
+        };
+        let fastest = |sonet: bool| {
+            list.iter()
+                .filter(|m| m.implementation.starts_with(SONET_PREFIX) == sonet)
+                .min_by(|a, b| a.per_item_ns().total_cmp(&b.per_item_ns()))
+        };
+        let Some(fastest_sonet) = fastest(true) else {
+            continue;
+        };
+        let peer = fastest(false);
+        let ratio = peer.map(|p| p.per_item_ns() / ours.per_item_ns());
+        let provider = default.trim_start_matches(SONET_PREFIX);
+        let passes_suites = context
+            .failing_providers
+            .map(|failing| !failing.iter().any(|f| f == provider));
+        let (ok, note) = if passes_suites == Some(false) {
+            (
+                false,
+                format!("{default} failed conformance cases in this run"),
+            )
+        } else if ours.per_item_ns() > SAME_SPEED * fastest_sonet.per_item_ns() {
+            (
+                false,
+                format!(
+                    "{} is {:.2}× faster than the default here",
+                    fastest_sonet.implementation,
+                    ours.per_item_ns() / fastest_sonet.per_item_ns()
+                ),
+            )
+        } else {
+            match (peer, ratio) {
+                (Some(p), Some(r)) if r < DEFAULT_RATIO_FLOOR => (
+                    false,
+                    format!(
+                        "below {DEFAULT_RATIO_FLOOR}× of {}: {}",
+                        p.implementation,
+                        peer_note(&p.implementation)
+                    ),
+                ),
+                (Some(_), Some(_)) => (
+                    true,
+                    format!("fastest Sonet provider, within {DEFAULT_RATIO_FLOOR}× of every peer"),
+                ),
+                _ => (
+                    true,
+                    "fastest Sonet provider; no peer implements it".to_owned(),
+                ),
+            }
+        };
+        checks.push(DefaultCheck {
+            group: group.clone(),
+            parameter: parameter.clone(),
+            default: default.clone(),
+            default_ns: ours.per_item_ns(),
+            fastest_sonet: fastest_sonet.implementation.clone(),
+            fastest_sonet_ns: fastest_sonet.per_item_ns(),
+            peer: peer.map(|p| p.implementation.clone()),
+            peer_ns: peer.map(|p| p.per_item_ns()),
+            ratio,
+            passes_suites,
+            ok,
+            note,
+        });
+    }
+    checks.sort_by(|a, b| {
+        (&a.group, natural(a.parameter.as_deref()))
+            .cmp(&(&b.group, natural(b.parameter.as_deref())))
+    });
+    checks
 }
 
 #[derive(Deserialize)]
@@ -310,8 +449,9 @@ fn read_measurement(benchmark: &Path) -> Result<Measurement> {
 pub fn analyse(
     profile: Profile,
     measurements: Vec<Measurement>,
-    baseline: Option<(&str, &[Measurement])>,
+    context: &Context<'_>,
 ) -> Performance {
+    let baseline = context.baseline;
     // (group, parameter) → measurements.
     let mut by_case: BTreeMap<(String, Option<String>), Vec<&Measurement>> = BTreeMap::new();
     for m in &measurements {
@@ -411,7 +551,12 @@ pub fn analyse(
         .map(|a| format!("no {a} benchmark produced a result"))
         .collect();
 
+    let defaults = default_checks(&by_case, context);
+    let claims = claims(&measurements, &defaults, &hybrid, hybrid_threshold);
+
     Performance {
+        defaults,
+        claims,
         profile: profile.name().to_owned(),
         profile_description: profile.describe().to_owned(),
         measurements,
@@ -422,6 +567,205 @@ pub fn analyse(
         baseline_changes: baseline_changes.map(|(_, c)| c).unwrap_or_default(),
         missing,
     }
+}
+
+const CLAIM_SECTION: &str = "Performance Characteristics";
+
+fn claim(
+    id: &str,
+    quote: &str,
+    claimed: &str,
+    verdict: Verdict,
+    measured: String,
+    reason: String,
+) -> Claim {
+    Claim {
+        id: id.to_owned(),
+        quote: quote.to_owned(),
+        section: CLAIM_SECTION.to_owned(),
+        claimed: claimed.to_owned(),
+        measured,
+        verdict,
+        reason,
+    }
+}
+
+/// The design document's performance statements, each with what this run measured.
+fn claims(
+    measurements: &[Measurement],
+    defaults: &[DefaultCheck],
+    hybrid: &[HybridRow],
+    hybrid_threshold: Option<u64>,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+
+    // "~1-10ms per operation": every PQC operation of the default providers.
+    let pqc: Vec<&DefaultCheck> = defaults
+        .iter()
+        .filter(|d| d.group.starts_with("kem/") || d.group.starts_with("sig/"))
+        .collect();
+    claims.push(if pqc.is_empty() {
+        claim(
+            "perf-pqc-operation-time",
+            "PQC Operations: ~1-10ms per operation (depending on algorithm)",
+            "~1–10 ms per operation",
+            Verdict::NotVerified,
+            "no PQC benchmark ran".into(),
+            "needs the kem and sig benchmarks".into(),
+        )
+    } else {
+        let (fastest, slowest) = pqc.iter().fold((f64::MAX, 0f64), |(lo, hi), d| {
+            (lo.min(d.default_ns), hi.max(d.default_ns))
+        });
+        let within = pqc
+            .iter()
+            .filter(|d| (0.5e6..=20e6).contains(&d.default_ns))
+            .count();
+        let below = pqc.iter().filter(|d| d.default_ns < 0.5e6).count();
+        let name = |ns: f64| {
+            pqc.iter()
+                .find(|d| d.default_ns == ns)
+                .map(|d| d.group.clone())
+                .unwrap_or_default()
+        };
+        claim(
+            "perf-pqc-operation-time",
+            "PQC Operations: ~1-10ms per operation (depending on algorithm)",
+            "~1–10 ms per operation",
+            if within * 5 >= pqc.len() * 4 {
+                Verdict::Confirmed
+            } else {
+                Verdict::Refuted
+            },
+            format!(
+                "{} operations with the default providers: {} ({}) to {} ({}); {} of them within \
+                 0.5–20 ms, {} faster than 0.5 ms",
+                pqc.len(),
+                super::report::performance::duration(fastest),
+                name(fastest),
+                super::report::performance::duration(slowest),
+                name(slowest),
+                within,
+                below
+            ),
+            "criterion means of every kem/ and sig/ benchmark's default provider; confirmed when \
+             at least 80 % lie within a factor of two of the claimed 1–10 ms range"
+                .into(),
+        )
+    });
+
+    // "~0.1ms per MB (AES-NI optimized)": AES-256-GCM sealing 1 MiB with the default provider.
+    let per_mib = defaults
+        .iter()
+        .find(|d| d.group == "aead/AES-256-GCM/seal" && d.parameter.as_deref() == Some("1048576"));
+    claims.push(match per_mib {
+        None => claim(
+            "perf-classical-per-mb",
+            "Classical Encryption: ~0.1ms per MB (AES-NI optimized)",
+            "~0.1 ms per MB",
+            Verdict::NotVerified,
+            "no AES-256-GCM 1 MiB benchmark ran".into(),
+            "needs the aead benchmarks".into(),
+        ),
+        Some(d) => claim(
+            "perf-classical-per-mb",
+            "Classical Encryption: ~0.1ms per MB (AES-NI optimized)",
+            "~0.1 ms per MB",
+            if (0.05e6..=0.2e6).contains(&d.default_ns) {
+                Verdict::Confirmed
+            } else {
+                Verdict::Refuted
+            },
+            format!(
+                "{} per MiB ({}, AES-256-GCM seal)",
+                super::report::performance::duration(d.default_ns),
+                d.default
+            ),
+            "criterion mean of sealing 1 MiB with the default AES-256-GCM provider; confirmed \
+             within a factor of two of 0.1 ms (the environment table shows whether AES-NI is \
+             present)"
+                .into(),
+        ),
+    });
+
+    // "<5% compared to classical-only".
+    claims.push(if hybrid.is_empty() {
+        claim(
+            "perf-hybrid-overhead",
+            "Hybrid Overhead: <5% compared to classical-only",
+            "< 5 % overhead",
+            Verdict::NotVerified,
+            "no hybrid benchmark ran".into(),
+            "needs the hybrid benchmarks".into(),
+        )
+    } else {
+        let worst = hybrid
+            .iter()
+            .max_by(|a, b| a.overhead.total_cmp(&b.overhead))
+            .map(|r| {
+                format!(
+                    "{:+.0} % ({} at {} B)",
+                    r.overhead * 100.0,
+                    r.operation,
+                    r.size
+                )
+            })
+            .unwrap_or_default();
+        let all_below = hybrid.iter().all(|r| r.overhead < HYBRID_OVERHEAD_LIMIT);
+        claim(
+            "perf-hybrid-overhead",
+            "Hybrid Overhead: <5% compared to classical-only",
+            "< 5 % overhead",
+            if all_below {
+                Verdict::Confirmed
+            } else {
+                Verdict::Refuted
+            },
+            format!(
+                "worst {worst}; {}",
+                match hybrid_threshold {
+                    Some(size) => format!("below 5 % from {size} B on"),
+                    None => "not below 5 % at any measured size".to_owned(),
+                }
+            ),
+            "X-Wing envelope against DHKEM(X25519) HPKE, both with HKDF-SHA256 and AES-256-GCM, \
+             seal and open, 64 B to 1 MiB"
+                .into(),
+        )
+    });
+
+    let mls_measured = measurements.iter().any(|m| m.area() == "mls");
+    for (id, quote, claimed) in [
+        (
+            "perf-mls-group-size",
+            "Group Size: Support for groups up to 1000+ members",
+            "groups of 1000+ members",
+        ),
+        (
+            "perf-mls-throughput",
+            "Message Throughput: 10,000+ messages/second per group",
+            "10,000+ messages/s per group",
+        ),
+        (
+            "perf-mls-key-rotation",
+            "Key Management: Efficient key rotation for large groups",
+            "efficient key rotation in large groups",
+        ),
+    ] {
+        if !mls_measured {
+            claims.push(claim(
+                id,
+                quote,
+                claimed,
+                Verdict::NotVerified,
+                "no MLS benchmark in this run".into(),
+                "the MLS benchmarks (group creation, commits and message throughput by group \
+                 size, side by side with mls-rs) are not built yet"
+                    .into(),
+            ));
+        }
+    }
+    claims
 }
 
 /// The smallest measured size from which on every measured larger size keeps the hybrid
@@ -472,7 +816,7 @@ mod tests {
                 // No peer: no comparison.
                 m("sig/FN-DSA-512/sign", "sonet/rustcrypto", None, 1.0),
             ],
-            None,
+            &Context::default(),
         );
         assert_eq!(perf.comparisons.len(), 2);
         let aws = perf
@@ -489,6 +833,60 @@ mod tests {
             .unwrap();
         assert!((rc.ratio - 0.25).abs() < 1e-9);
         assert!(perf.missing.iter().any(|s| s.contains("aead")));
+    }
+
+    #[test]
+    fn defaults_are_held_against_the_measurements() {
+        let defaults: BTreeMap<String, String> = [
+            ("kem/ML-KEM-768".to_owned(), "sonet/aws-lc".to_owned()),
+            ("sig/ML-DSA-65".to_owned(), "sonet/aws-lc".to_owned()),
+            ("aead/AES-256-GCM".to_owned(), "sonet/rustcrypto".to_owned()),
+        ]
+        .into();
+        let measurements = vec![
+            // Fastest Sonet provider and within 0.9× of the peer.
+            m("kem/ML-KEM-768/keygen", "sonet/aws-lc", None, 21_000.0),
+            m("kem/ML-KEM-768/keygen", "sonet/rustcrypto", None, 70_000.0),
+            m("kem/ML-KEM-768/keygen", "libcrux", None, 20_000.0),
+            // Below 0.9× of libcrux: flagged, with the reason.
+            m("sig/ML-DSA-65/sign", "sonet/aws-lc", None, 150_000.0),
+            m("sig/ML-DSA-65/sign", "libcrux", None, 118_000.0),
+            // A default that is not the fastest Sonet provider.
+            m(
+                "aead/AES-256-GCM/seal",
+                "sonet/rustcrypto",
+                Some("16384"),
+                8_000.0,
+            ),
+            m(
+                "aead/AES-256-GCM/seal",
+                "sonet/aws-lc",
+                Some("16384"),
+                1_100.0,
+            ),
+        ];
+        let failing = vec!["rustcrypto".to_owned()];
+        let perf = analyse(
+            Profile::Quick,
+            measurements,
+            &Context {
+                defaults: &defaults,
+                failing_providers: Some(&failing),
+                ..Context::default()
+            },
+        );
+        let check = |group: &str| perf.defaults.iter().find(|d| d.group == group).unwrap();
+        let keygen = check("kem/ML-KEM-768/keygen");
+        assert!(keygen.ok, "{}", keygen.note);
+        assert_eq!(keygen.passes_suites, Some(true));
+        let sign = check("sig/ML-DSA-65/sign");
+        assert!(!sign.ok);
+        assert!(sign
+            .note
+            .contains("libcrux is linked only as a test oracle"));
+        let seal = check("aead/AES-256-GCM/seal");
+        assert!(!seal.ok);
+        assert!(seal.note.contains("failed conformance cases"));
     }
 
     #[test]
@@ -522,9 +920,20 @@ mod tests {
                 ));
             }
         }
-        let perf = analyse(Profile::Full, all, None);
+        let perf = analyse(Profile::Full, all, &Context::default());
         assert_eq!(perf.hybrid.len(), 8);
         assert_eq!(perf.hybrid_threshold, Some(16384));
+        let overhead = perf
+            .claims
+            .iter()
+            .find(|c| c.id == "perf-hybrid-overhead")
+            .unwrap();
+        assert_eq!(overhead.verdict, Verdict::Refuted);
+        assert!(
+            overhead.measured.contains("below 5 % from 16384 B on"),
+            "{}",
+            overhead.measured
+        );
         // Hybrid pairs are not peer comparisons.
         assert!(perf.comparisons.is_empty());
     }
@@ -533,7 +942,14 @@ mod tests {
     fn baseline_changes_are_relative() {
         let before = vec![m("aead/AES-256-GCM/seal", "ring", Some("64"), 100.0)];
         let after = vec![m("aead/AES-256-GCM/seal", "ring", Some("64"), 150.0)];
-        let perf = analyse(Profile::Quick, after, Some(("main", &before)));
+        let perf = analyse(
+            Profile::Quick,
+            after,
+            &Context {
+                baseline: Some(("main", &before)),
+                ..Context::default()
+            },
+        );
         assert_eq!(perf.baseline.as_deref(), Some("main"));
         assert_eq!(perf.baseline_changes.len(), 1);
         assert!((perf.baseline_changes[0].change - 0.5).abs() < 1e-9);

@@ -216,8 +216,16 @@ fn verify(args: &[String]) -> Result<ExitCode> {
                 "==> 3/4 benchmarks ({} profile; `--bench-profile none` skips them)",
                 profile.name()
             );
+            let failing_providers = run.as_ref().map(|run| {
+                run.sets
+                    .iter()
+                    .filter(|s| s.counts.fail > 0 || s.error.is_some())
+                    .map(|s| s.provider.clone())
+                    .collect()
+            });
             let options = bench::RunOptions {
                 profile,
+                failing_providers,
                 save_baseline: None,
                 baseline: None,
             };
@@ -243,7 +251,7 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         .map(|f| f.detail.clone())
         .collect();
     reasons.extend(bad_files);
-    let run = match run {
+    let mut run = match run {
         Some(run) => run,
         None => {
             reasons.push(format!(
@@ -256,6 +264,9 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         }
     };
     reasons.extend(verdict_reasons(&run));
+    if let Some(performance) = &performance {
+        run.claims.extend(performance.claims.iter().cloned());
+    }
     if !status.success() && reasons.is_empty() {
         reasons.push(format!("the conformance run exited with {status}"));
     }
@@ -340,6 +351,7 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
     let vectors_root = vectors::resolve_root(&manifest)?;
     let options = bench::RunOptions {
         profile,
+        failing_providers: None,
         save_baseline: flags.one("save-baseline"),
         baseline: flags.one("baseline"),
     };

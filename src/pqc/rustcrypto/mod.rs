@@ -159,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn provider_is_registered_and_default() {
+    fn provider_is_registered_first() {
         let first = crate::pqc::providers()[0];
         assert_eq!(first.name, PROVIDER_NAME);
         assert!(crate::pqc::provider("rustcrypto").is_some());

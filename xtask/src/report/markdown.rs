@@ -66,6 +66,12 @@ pub fn render_performance_markdown(report: &Report) -> String {
     let _ = writeln!(out, "## Sonet benchmarks\n");
     let _ = generated_line(&mut out, report);
     let _ = performance(&mut out, report);
+    if let Some(perf) = &report.performance {
+        if !perf.claims.is_empty() {
+            let _ = writeln!(out, "### Performance claims of the design document\n");
+            let _ = claim_table(&mut out, perf.claims.iter());
+        }
+    }
     let _ = environment_section(&mut out, report);
     out
 }
@@ -688,6 +694,8 @@ mod tests {
         assert!(section.contains("🟩 1.25×"));
         assert!(section.contains("🟨 +100.0 %"));
         assert!(section.contains("⚠️ no sig benchmark produced a result"));
+        assert!(section.contains("**Default providers**"));
+        assert!(section.contains("| kem/ML-KEM-768/keygen | sonet/aws-lc | 16.00 µs | sonet/aws-lc | libcrux (20.00 µs) | 🟩 1.25× | 🟩 ok: fastest Sonet provider"), "{section}");
         let alone = super::render_performance_markdown(&report);
         assert!(alone.starts_with("## Sonet benchmarks"));
         assert!(alone.contains("**AEAD throughput**"));

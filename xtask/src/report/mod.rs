@@ -622,10 +622,14 @@ pub(crate) fn add_performance(report: &mut Report) {
             Some(1024),
         ),
     ];
+    let defaults = [("kem/ML-KEM-768".to_owned(), "sonet/aws-lc".to_owned())].into();
     report.performance = Some(crate::bench::analyse(
         crate::bench::Profile::Quick,
         measurements,
-        None,
+        &crate::bench::Context {
+            defaults: &defaults,
+            ..Default::default()
+        },
     ));
 }
 

@@ -112,6 +112,34 @@ pub struct Performance {
     pub baseline_changes: Vec<BaselineChange>,
     /// Benchmark areas that produced no result.
     pub missing: Vec<String>,
+    /// Each benchmarked primitive's default Sonet provider held against the measurements.
+    #[serde(default)]
+    pub defaults: Vec<DefaultCheck>,
+    /// The design document's performance statements, measured here.
+    #[serde(default)]
+    pub claims: Vec<sonet_suites::results::Claim>,
+}
+
+/// A default provider (`sonet::provider::default_for_*`) against this run's measurements.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DefaultCheck {
+    pub group: String,
+    pub parameter: Option<String>,
+    /// `sonet/<provider>`.
+    pub default: String,
+    pub default_ns: f64,
+    pub fastest_sonet: String,
+    pub fastest_sonet_ns: f64,
+    pub peer: Option<String>,
+    pub peer_ns: Option<f64>,
+    /// fastest peer time / default time.
+    pub ratio: Option<f64>,
+    /// Whether the default provider passed every conformance case of this run; `None` when
+    /// the suites did not run (`cargo xtask bench`).
+    pub passes_suites: Option<bool>,
+    pub ok: bool,
+    /// Why it is flagged, or what was checked.
+    pub note: String,
 }
 
 /// One criterion benchmark: the mean time per iteration with its 95 % confidence interval.

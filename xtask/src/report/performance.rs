@@ -117,6 +117,54 @@ fn ratio_cell(ratio: f64) -> Cell {
 pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
     let mut tables = Vec::new();
 
+    if !perf.defaults.is_empty() {
+        tables.push(Table {
+            title: "Default providers".into(),
+            note: format!(
+                "sonet::provider::default_for_* for each benchmarked operation, held against this \
+                 run: the default must be the fastest Sonet provider (within 5 %), pass every \
+                 conformance case (when the suites ran), and reach {:.1}× of the fastest peer — \
+                 or the row says why not. Ratio = fastest peer's time / the default's time.",
+                crate::bench::DEFAULT_RATIO_FLOOR
+            ),
+            headers: [
+                "Benchmark",
+                "Default",
+                "Time",
+                "Fastest Sonet provider",
+                "Fastest peer",
+                "Ratio",
+                "Verdict",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: perf
+                .defaults
+                .iter()
+                .map(|d| {
+                    let peer = match (&d.peer, d.peer_ns) {
+                        (Some(p), Some(ns)) => format!("{p} ({})", duration(ns)),
+                        _ => "—".to_owned(),
+                    };
+                    let verdict = if d.ok {
+                        Cell::toned(format!("ok: {}", d.note), Tone::Good)
+                    } else {
+                        Cell::toned(d.note.clone(), Tone::Warn)
+                    };
+                    vec![
+                        Cell::plain(benchmark_name(&d.group, d.parameter.as_deref())),
+                        Cell::plain(&d.default),
+                        Cell::plain(duration(d.default_ns)),
+                        Cell::plain(&d.fastest_sonet),
+                        Cell::plain(peer),
+                        d.ratio.map_or_else(|| Cell::plain("—"), ratio_cell),
+                        verdict,
+                    ]
+                })
+                .collect(),
+        });
+    }
+
     if !perf.comparisons.is_empty() {
         tables.push(Table {
             title: "Sonet against the fastest peer".into(),
