@@ -602,7 +602,7 @@ fn performance(out: &mut String, report: &Report) -> fmt::Result {
     for missing in &perf.missing {
         writeln!(out, "<p class=\"c-warn\">{}</p>", E(missing))?;
     }
-    for table in super::performance::tables(perf) {
+    for table in super::performance::tables(perf, false) {
         writeln!(
             out,
             "<h3>{}</h3>\n<p class=\"note\">{}</p>",

@@ -38,6 +38,21 @@ pub fn render_markdown(report: &Report) -> String {
             report.vectors.files.len()
         );
     }
+    if body.len() + sources.len() + environment.len() > SIZE_BUDGET {
+        // Still too long: keep whole lines up to the budget, so the comment is accepted and
+        // says where the rest is. The verdict, matrix and failures come first and survive.
+        let notice = "\n\n**This summary was cut to fit a comment; the complete report is `index.html` (and `results.json`) in the report folder.**\n\n";
+        let keep = SIZE_BUDGET.saturating_sub(environment.len() + notice.len());
+        let mut cut = keep.min(body.len());
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = body[..cut].rfind('\n').map_or(0, |i| i + 1);
+        body.truncate(cut);
+        body.push_str(notice);
+        body.push_str(&environment);
+        return body;
+    }
     body.push_str(&sources);
     body.push_str(&environment);
     body
@@ -65,7 +80,7 @@ pub fn render_performance_markdown(report: &Report) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(out, "## Sonet benchmarks\n");
     let _ = generated_line(&mut out, report);
-    let _ = performance(&mut out, report);
+    let _ = performance(&mut out, report, false);
     if let Some(perf) = &report.performance {
         if !perf.claims.is_empty() {
             let _ = writeln!(out, "### Performance claims of the design document\n");
@@ -186,7 +201,7 @@ fn main_sections(out: &mut String, report: &Report, o: &Overview<'_>) -> fmt::Re
 
     matrix(out, o)?;
     mls(out, report)?;
-    performance(out, report)?;
+    performance(out, report, true)?;
     failures(out, report, o)?;
     claims(out, report)?;
     not_verified(out, report, o)?;
@@ -384,8 +399,9 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
     Ok(())
 }
 
-/// The benchmark tables, when the benchmarks ran.
-fn performance(out: &mut String, report: &Report) -> fmt::Result {
+/// The benchmark tables, when the benchmarks ran; `compact` (report.md) keeps the headline and
+/// flagged default-provider rows and the hybrid overhead, and points at the full tables.
+fn performance(out: &mut String, report: &Report, compact: bool) -> fmt::Result {
     let Some(perf) = &report.performance else {
         return Ok(());
     };
@@ -397,7 +413,14 @@ fn performance(out: &mut String, report: &Report) -> fmt::Result {
     if !perf.missing.is_empty() {
         writeln!(out)?;
     }
-    for table in super::performance::tables(perf) {
+    if compact {
+        writeln!(
+            out,
+            "Every benchmark with its peers: `bench.md` and `index.html` in this folder; raw \
+             estimates: `bench.json`.\n"
+        )?;
+    }
+    for table in super::performance::tables(perf, compact) {
         writeln!(out, "**{}** — {}\n", M(&table.title), M(&table.note))?;
         write!(out, "|")?;
         for header in &table.headers {
@@ -682,6 +705,28 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_summary_is_cut_at_a_line_with_a_notice() {
+        let mut report = sample_report();
+        for i in 0..2_000 {
+            report.run.claims.push(Claim {
+                id: format!("filler-{i}"),
+                quote: "x".repeat(40),
+                section: "s".into(),
+                claimed: "c".into(),
+                measured: "m".into(),
+                verdict: ClaimVerdict::Confirmed,
+                reason: "r".into(),
+            });
+        }
+        let text = render_markdown(&report);
+        assert!(text.len() <= SIZE_BUDGET, "{}", text.len());
+        assert!(text.contains("This summary was cut to fit a comment"));
+        // The verdict and the matrix come first and survive the cut.
+        assert!(text.contains("### Conformance matrix"));
+        assert!(text.contains("### Environment"));
+    }
+
+    #[test]
     fn performance_section() {
         assert!(!md().contains("### Performance"));
         let mut report = sample_report();
@@ -689,9 +734,9 @@ mod tests {
         let text = render_markdown(&report);
         let start = text.find("### Performance").expect("performance section");
         let section = &text[start..];
-        // Sonet's 8 µs against ring's 2 µs: 0.25×, flagged.
-        assert!(section.contains("| aead/AES-256-GCM/seal @ 16 KiB | sonet/rustcrypto | 8.00 µs | ring | 2.00 µs | 🟨 0.25× |"), "{section}");
         assert!(section.contains("🟩 1.25×"));
+        // The comparison and per-area tables are in bench.md (and index.html), not report.md.
+        assert!(!section.contains("**Sonet against the fastest peer**"));
         assert!(section.contains("🟨 +100.0 %"));
         assert!(section.contains("⚠️ no sig benchmark produced a result"));
         assert!(section.contains("**Default providers**"));
@@ -699,6 +744,8 @@ mod tests {
         let alone = super::render_performance_markdown(&report);
         assert!(alone.starts_with("## Sonet benchmarks"));
         assert!(alone.contains("**AEAD throughput**"));
+        // Sonet's 8 µs against ring's 2 µs: 0.25×, flagged.
+        assert!(alone.contains("| aead/AES-256-GCM/seal @ 16 KiB | sonet/rustcrypto | 8.00 µs | ring | 2.00 µs | 🟨 0.25× |"), "{alone}");
     }
 
     #[test]

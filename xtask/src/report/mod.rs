@@ -32,6 +32,9 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("bench.json");
         let bench = serde_json::to_string_pretty(performance).context("serialising bench.json")?;
         std::fs::write(&path, bench).with_context(|| format!("writing {}", path.display()))?;
+        let path = dir.join("bench.md");
+        std::fs::write(&path, render_performance_markdown(report))
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let outputs = [
         ("results.json", json),

@@ -114,18 +114,42 @@ fn ratio_cell(ratio: f64) -> Cell {
     Cell::toned(format!("{ratio:.2}×"), tone)
 }
 
-pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
+/// The benchmarks the issue names for the default-provider check: AES-256-GCM at 16 KiB,
+/// ML-KEM-768 and ML-DSA-65.
+fn is_headline(group: &str, parameter: Option<&str>) -> bool {
+    (group.starts_with("aead/AES-256-GCM/") && parameter == Some("16384"))
+        || group.starts_with("kem/ML-KEM-768/")
+        || group.starts_with("sig/ML-DSA-65/")
+}
+
+/// Every table (`index.html`, `bench.md`), or with `compact` only what a pull-request comment
+/// needs: the headline and flagged default-provider rows and the hybrid overhead.
+pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
     let mut tables = Vec::new();
 
-    if !perf.defaults.is_empty() {
+    let defaults: Vec<_> = perf
+        .defaults
+        .iter()
+        .filter(|d| !compact || !d.ok || is_headline(&d.group, d.parameter.as_deref()))
+        .collect();
+    if !defaults.is_empty() {
+        let left_out = perf.defaults.len() - defaults.len();
         tables.push(Table {
             title: "Default providers".into(),
             note: format!(
                 "sonet::provider::default_for_* for each benchmarked operation, held against this \
                  run: the default must be the fastest Sonet provider (within 5 %), pass every \
                  conformance case (when the suites ran), and reach {:.1}× of the fastest peer — \
-                 or the row says why not. Ratio = fastest peer's time / the default's time.",
-                crate::bench::DEFAULT_RATIO_FLOOR
+                 or the row says why not. Ratio = fastest peer's time / the default's time.{}",
+                crate::bench::DEFAULT_RATIO_FLOOR,
+                if left_out > 0 {
+                    format!(
+                        " Shown: AES-256-GCM at 16 KiB, ML-KEM-768, ML-DSA-65 and every flagged \
+                         row; {left_out} other rows, all ok, are in bench.md and index.html."
+                    )
+                } else {
+                    String::new()
+                }
             ),
             headers: [
                 "Benchmark",
@@ -138,8 +162,7 @@ pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
             ]
             .map(String::from)
             .to_vec(),
-            rows: perf
-                .defaults
+            rows: defaults
                 .iter()
                 .map(|d| {
                     let peer = match (&d.peer, d.peer_ns) {
@@ -165,7 +188,7 @@ pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
         });
     }
 
-    if !perf.comparisons.is_empty() {
+    if !perf.comparisons.is_empty() && !compact {
         tables.push(Table {
             title: "Sonet against the fastest peer".into(),
             note: format!(
@@ -211,6 +234,9 @@ pub(crate) fn tables(perf: &Performance) -> Vec<Table> {
              signs CCTV's ML-DSA benchmark message set deterministically (time per signature)",
         ),
     ] {
+        if compact {
+            continue;
+        }
         if let Some(table) = matrix_table(perf, area, title, note) {
             tables.push(table);
         }
