@@ -382,6 +382,9 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
     .with_context(|| format!("writing {}", json.display()))?;
     std::fs::write(&markdown, report::render_performance_markdown(&report))
         .with_context(|| format!("writing {}", markdown.display()))?;
+    if let Some(performance) = &report.performance {
+        report::write_plots(performance, &out)?;
+    }
     eprintln!("wrote {} and {}", json.display(), markdown.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -98,6 +98,7 @@ tr.r-bad td{background:var(--bad-bg)}
 .good-note{color:var(--ok)}
 details{margin:8px 0}
 summary{cursor:pointer;font-weight:600;padding:2px 0}
+figure.plot{margin:12px 0;overflow-x:auto}figure.plot svg{max-width:100%;height:auto}
 footer{margin-top:40px;color:var(--muted);font-size:12px;border-top:1px solid var(--border);padding-top:8px}
 @media print{nav{display:none}details>summary{list-style:none}body{max-width:none}}
 "#;
@@ -601,6 +602,20 @@ fn performance(out: &mut String, report: &Report) -> fmt::Result {
     )?;
     for missing in &perf.missing {
         writeln!(out, "<p class=\"c-warn\">{}</p>", E(missing))?;
+    }
+    for plot in super::plots::plots(perf) {
+        // Inline: the page's Content-Security-Policy forbids loading even local files. The SVG
+        // is plotters' own output, labels escaped by it.
+        let svg = plot
+            .svg
+            .find("<svg")
+            .map_or(plot.svg.as_str(), |start| &plot.svg[start..]);
+        writeln!(
+            out,
+            "<figure class=\"plot\">{svg}<figcaption>{} (also <span class=\"mono\">{}</span>)</figcaption></figure>",
+            E(&plot.title),
+            E(&plot.file)
+        )?;
     }
     for table in super::performance::tables(perf, false) {
         writeln!(

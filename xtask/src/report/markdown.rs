@@ -82,6 +82,13 @@ pub fn render_performance_markdown(report: &Report) -> String {
     let _ = generated_line(&mut out, report);
     let _ = performance(&mut out, report, false);
     if let Some(perf) = &report.performance {
+        let plots = super::plots::plots(perf);
+        if !plots.is_empty() {
+            let _ = writeln!(out, "### Plots\n");
+            for plot in plots {
+                let _ = writeln!(out, "![{}]({})\n", M(&plot.title), plot.file);
+            }
+        }
         if !perf.claims.is_empty() {
             let _ = writeln!(out, "### Performance claims of the design document\n");
             let _ = claim_table(&mut out, perf.claims.iter());

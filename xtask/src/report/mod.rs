@@ -7,6 +7,7 @@
 
 pub mod model;
 pub(crate) mod performance;
+pub(crate) mod plots;
 
 mod html;
 mod junit;
@@ -35,6 +36,7 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
         let path = dir.join("bench.md");
         std::fs::write(&path, render_performance_markdown(report))
             .with_context(|| format!("writing {}", path.display()))?;
+        write_plots(performance, dir)?;
     }
     let outputs = [
         ("results.json", json),
@@ -45,6 +47,15 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
     for (name, text) in outputs {
         let path = dir.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Writes every performance plot beside the report as `plot-*.svg`.
+pub fn write_plots(performance: &Performance, dir: &Path) -> anyhow::Result<()> {
+    for plot in plots::plots(performance) {
+        let path = dir.join(&plot.file);
+        std::fs::write(&path, &plot.svg).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }
