@@ -8,7 +8,7 @@
 //! Benchmark ids follow one scheme that `cargo xtask bench` parses: group
 //! `<area>/<algorithm>/<operation>` (area `aead`, `kem`, `sig`, `hybrid`, `mls`), function = the
 //! implementation (`sonet/<provider>` for Sonet's own, the peer's name otherwise), and for
-//! size-dependent groups the parameter is the input size in bytes.
+//! size-dependent groups the parameter is the input size in bytes (`<n> members` for MLS).
 //!
 //! `SONET_BENCH_PROFILE=quick` (what `cargo xtask verify` runs) measures briefly and skips the
 //! slowest parameter sets; `full` (the default, `cargo xtask bench`) measures everything.
@@ -29,6 +29,10 @@ pub mod ring_aead;
 /// conformance harness uses as its third KAT oracle, shared rather than written twice.
 #[path = "../../suites/tests/conformance/libcrux.rs"]
 pub mod libcrux;
+
+/// Sonet's MLS engine and mls-rs behind one interface: the `interop` suite's adapter, shared.
+#[path = "../../suites/tests/conformance/peers.rs"]
+pub mod peers;
 
 /// How long and how much to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -195,7 +195,7 @@ impl<'a> Run<'a> {
     ) -> Result<String, String> {
         let identity = self.new_identity(implementation);
         let joiner = implementation.joiner(&identity, self.suite, style)?;
-        let messages = self.members[committer].commit_add(joiner.key_package())?;
+        let messages = self.members[committer].commit_add(&[joiner.key_package()])?;
         let welcome = messages
             .welcome
             .clone()

@@ -83,7 +83,8 @@ pub trait Member {
     fn process(&mut self, message: &[u8]) -> Result<Received, String>;
     /// Commits (pending until [`merge_own_commit`](Member::merge_own_commit)) a fresh path.
     fn commit_update(&mut self) -> Result<CommitMessages, String>;
-    fn commit_add(&mut self, key_package: &[u8]) -> Result<CommitMessages, String>;
+    /// Adds every KeyPackage in one commit (one Welcome for all of them).
+    fn commit_add(&mut self, key_packages: &[&[u8]]) -> Result<CommitMessages, String>;
     fn commit_remove(&mut self, leaf_index: u32) -> Result<CommitMessages, String>;
     /// The delivery service accepted this member's pending commit: move to the new epoch.
     fn merge_own_commit(&mut self) -> Result<(), String>;
@@ -280,9 +281,9 @@ impl Member for SonetMember {
         self.group.self_update().map(Self::commit).map_err(engine)
     }
 
-    fn commit_add(&mut self, key_package: &[u8]) -> Result<CommitMessages, String> {
+    fn commit_add(&mut self, key_packages: &[&[u8]]) -> Result<CommitMessages, String> {
         self.group
-            .add_members(&[key_package])
+            .add_members(key_packages)
             .map(Self::commit)
             .map_err(engine)
     }
@@ -573,14 +574,12 @@ impl<C: MlsConfig> Member for MlsRsMember<C> {
         Self::commit(output)
     }
 
-    fn commit_add(&mut self, key_package: &[u8]) -> Result<CommitMessages, String> {
-        let output = self
-            .group
-            .commit_builder()
-            .add_member(decode(key_package)?)
-            .and_then(|b| b.build())
-            .map_err(peer)?;
-        Self::commit(output)
+    fn commit_add(&mut self, key_packages: &[&[u8]]) -> Result<CommitMessages, String> {
+        let mut builder = self.group.commit_builder();
+        for key_package in key_packages {
+            builder = builder.add_member(decode(key_package)?).map_err(peer)?;
+        }
+        Self::commit(builder.build().map_err(peer)?)
     }
 
     fn commit_remove(&mut self, leaf_index: u32) -> Result<CommitMessages, String> {

@@ -19,13 +19,17 @@ pub(crate) struct Plot {
     pub svg: String,
 }
 
-const COLORS: [RGBColor; 6] = [
+const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
     RGBColor(255, 127, 14),
     RGBColor(23, 190, 207),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
 ];
 
 fn color(index: usize) -> RGBColor {
@@ -76,6 +80,13 @@ pub(crate) fn plots(perf: &Performance) -> Vec<Plot> {
     }
     if !perf.hybrid.is_empty() {
         add("hybrid overhead".to_owned(), hybrid_plot(perf));
+    }
+    if perf
+        .measurements
+        .iter()
+        .any(|m| m.area() == "mls" && group_size(m).is_some())
+    {
+        add("mls cost by group size".to_owned(), mls_plot(perf));
     }
     plots
 }
@@ -221,6 +232,93 @@ fn ops_plot(perf: &Performance, area: &str) -> Result<String, String> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// `10` from an MLS parameter `10 members`.
+pub(crate) fn group_size(m: &Measurement) -> Option<u64> {
+    m.parameter
+        .as_deref()?
+        .strip_suffix(" members")?
+        .parse()
+        .ok()
+}
+
+/// Milliseconds (log axis) against group size (log axis): one line per MLS operation and
+/// implementation.
+fn mls_plot(perf: &Performance) -> Result<String, String> {
+    let mut lines: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for m in perf.measurements.iter().filter(|m| m.area() == "mls") {
+        if let Some(n) = group_size(m) {
+            let operation = m.group.trim_start_matches("mls/");
+            lines
+                .entry(format!("{operation} ({})", m.implementation))
+                .or_default()
+                .push(((n as f64).log10(), m.mean_ns / 1e6));
+        }
+    }
+    let xs: Vec<f64> = lines.values().flatten().map(|p| p.0).collect();
+    let (x_min, x_max) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let (y_min, y_max) = lines
+        .values()
+        .flatten()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (860, 520)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("MLS: cost by group size (log scales)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                (x_min - 0.1)..(x_max + 0.1),
+                ((y_min / 2.0).max(1e-4)..(y_max * 2.0)).log_scale(),
+            )
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc("members (log scale)")
+            .y_desc("ms per operation")
+            .x_labels(8)
+            .x_label_formatter(&|x| format!("{:.0}", 10f64.powf(*x)))
+            .draw()
+            .map_err(err)?;
+        // One colour per operation; Sonet drawn thick, the peers thin, so pairs read together.
+        let operations: Vec<String> = lines
+            .keys()
+            .map(|name| name.split(" (").next().unwrap_or(name).to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for (name, mut points) in lines {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let operation = name.split(" (").next().unwrap_or(&name);
+            let c = color(operations.iter().position(|o| o == operation).unwrap_or(0));
+            let width = if name.contains("(sonet/") { 3 } else { 1 };
+            chart
+                .draw_series(LineSeries::new(points.clone(), c.stroke_width(width)))
+                .map_err(err)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(width))
+                });
+            chart
+                .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
+                .map_err(err)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
