@@ -70,11 +70,18 @@ fn signatures(c: &mut Criterion) {
             continue;
         }
         let name = algorithm.name();
+        // SLH-DSA "s" signing takes about two seconds: ten samples, not the profile's count.
+        let samples = if algorithm.family() == SignatureFamily::SlhDsa {
+            10
+        } else {
+            profile.criterion_sample_size()
+        };
         let signers: Vec<_> = implementations()
             .into_iter()
             .filter_map(|(label, p)| p.signature(algorithm).map(|s| (label, s)))
             .collect();
         let mut group = c.benchmark_group(format!("sig/{name}/keygen"));
+        group.sample_size(samples);
         for (label, signer) in &signers {
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
                 b.iter(|| signer.generate())
@@ -84,6 +91,7 @@ fn signatures(c: &mut Criterion) {
         // Hedged signing: fresh randomness per signature averages ML-DSA's and FN-DSA's
         // rejection loops over the iterations.
         let mut group = c.benchmark_group(format!("sig/{name}/sign"));
+        group.sample_size(samples);
         for (label, signer) in &signers {
             let pair = signer.generate().expect("key generation");
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
@@ -92,6 +100,7 @@ fn signatures(c: &mut Criterion) {
         }
         group.finish();
         let mut group = c.benchmark_group(format!("sig/{name}/verify"));
+        group.sample_size(samples);
         for (label, signer) in &signers {
             let pair = signer.generate().expect("key generation");
             let signature = signer

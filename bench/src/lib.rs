@@ -56,6 +56,14 @@ impl Profile {
         self == Self::Quick
     }
 
+    /// The sample count `criterion()` configures.
+    pub fn criterion_sample_size(self) -> usize {
+        match self {
+            Self::Quick => 10,
+            Self::Full => 50,
+        }
+    }
+
     /// The criterion configuration for this profile (command-line flags still override it).
     pub fn criterion(self) -> Criterion {
         let c = Criterion::default().without_plots();
@@ -63,11 +71,11 @@ impl Profile {
             Self::Quick => c
                 .warm_up_time(Duration::from_millis(200))
                 .measurement_time(Duration::from_millis(600))
-                .sample_size(10),
+                .sample_size(self.criterion_sample_size()),
             Self::Full => c
                 .warm_up_time(Duration::from_secs(1))
                 .measurement_time(Duration::from_secs(3))
-                .sample_size(50),
+                .sample_size(self.criterion_sample_size()),
         }
     }
 }

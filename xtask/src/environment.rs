@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::report::{CpuFeature, CrateVersion, Environment};
+use crate::report::{Backend, CpuFeature, CrateVersion, Environment};
 
 /// CPU flags that change which code paths the implementations under test take.
 const FEATURES: [(&str, &str); 8] = [
@@ -66,7 +66,58 @@ pub fn collect(workspace: &Path) -> Environment {
         crates: crate_versions(
             &std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap_or_default(),
         ),
+        rustflags: std::env::var("RUSTFLAGS")
+            .or_else(|_| std::env::var("CARGO_BUILD_RUSTFLAGS"))
+            .unwrap_or_default(),
+        backends: backends(&flags),
     }
+}
+
+/// Which code path each implementation that dispatches on the CPU at run time takes here,
+/// from the flags it tests. (The RustCrypto ML-KEM, ML-DSA and SLH-DSA arithmetic has no SIMD
+/// backend and is not listed.)
+fn backends(flags: &[&str]) -> Vec<Backend> {
+    let has = |flag: &str| flags.contains(&flag);
+    let x86 = cfg!(target_arch = "x86_64");
+    let pick = |fast: bool, yes: &str, no: &str| if x86 && fast { yes } else { no }.to_owned();
+    vec![
+        Backend {
+            implementation: "RustCrypto aes + ghash (aes-gcm, rust-hpke, X-Wing envelope)".into(),
+            selected: pick(
+                has("aes") && has("pclmulqdq"),
+                "AES-NI and PCLMULQDQ intrinsics (runtime-detected)",
+                "portable constant-time software (no AES-NI/PCLMULQDQ)",
+            ),
+        },
+        Backend {
+            implementation: "RustCrypto sha2 (SHA-256/512 in HKDF, SLH-DSA-SHA2)".into(),
+            selected: pick(
+                has("sha_ni"),
+                "SHA extensions (runtime-detected)",
+                "portable software (no SHA extensions)",
+            ),
+        },
+        Backend {
+            implementation: "aws-lc (AES-GCM, ML-KEM, ML-DSA)".into(),
+            selected: pick(
+                has("aes") && has("pclmulqdq") && has("avx2"),
+                "its own CPU dispatch: AES-NI/PCLMULQDQ AES-GCM, AVX2 ML-KEM/ML-DSA",
+                "its own CPU dispatch: no AES-NI/PCLMULQDQ/AVX2 path on this CPU",
+            ),
+        },
+        Backend {
+            implementation: "ring (AES-GCM peer)".into(),
+            selected: pick(
+                has("aes") && has("pclmulqdq"),
+                "AES-NI/PCLMULQDQ assembly (runtime-detected)",
+                "portable fallback",
+            ),
+        },
+        Backend {
+            implementation: "libcrux (ML-KEM, ML-DSA oracle and peer)".into(),
+            selected: pick(has("avx2"), "AVX2 (runtime-detected)", "portable"),
+        },
+    ]
 }
 
 fn non_empty(value: String, fallback: &str) -> String {
@@ -123,6 +174,18 @@ fn crate_versions(lock: &str) -> Vec<CrateVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn backends_follow_the_cpu_flags() {
+        let fast = backends(&["aes", "pclmulqdq", "avx2", "sha_ni"]);
+        let slow = backends(&[]);
+        assert_eq!(fast.len(), slow.len());
+        if cfg!(target_arch = "x86_64") {
+            assert!(fast[0].selected.starts_with("AES-NI"));
+            assert!(slow[0].selected.starts_with("portable"));
+            assert!(fast[4].selected.starts_with("AVX2"));
+        }
+    }
 
     #[test]
     fn versions_come_from_the_lock_file() {

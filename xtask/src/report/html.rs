@@ -316,6 +316,27 @@ fn environment(out: &mut String, report: &Report) -> fmt::Result {
         ),
     )?;
     row(out, "Build profile", &E(&env.profile))?;
+    row(
+        out,
+        "RUSTFLAGS",
+        &if env.rustflags.is_empty() {
+            "<span class=\"note\">none</span>".to_owned()
+        } else {
+            format!("<span class=\"mono\">{}</span>", E(&env.rustflags))
+        },
+    )?;
+    let mut backends = String::new();
+    for backend in &env.backends {
+        write!(
+            backends,
+            "<div>{}: <span class=\"note\">{}</span></div>",
+            E(&backend.implementation),
+            E(&backend.selected)
+        )?;
+    }
+    if !backends.is_empty() {
+        row(out, "Code paths on this CPU", &backends)?;
+    }
 
     let mut crates = String::new();
     if env.crates.is_empty() {
@@ -1057,6 +1078,8 @@ mod tests {
     fn environment_and_sources() {
         let page = html();
         assert!(page.contains("<span class=\"yes\" title=\"present\">✓</span> AES-NI"));
+        assert!(page.contains("<span class=\"mono\">-C target-cpu=native</span>"));
+        assert!(page.contains("RustCrypto aes + ghash: <span class=\"note\">AES-NI and PCLMULQDQ"));
         assert!(page.contains("<span class=\"no\" title=\"absent\">✗</span> AVX-512"));
         assert!(page.contains("badge b-warn\">dirty</span>"));
         assert!(page.contains("C2SP/wycheproof@0123456789ab:testvectors_v1/mlkem_768_test.json"));

@@ -676,6 +676,17 @@ fn environment_section(out: &mut String, report: &Report) -> fmt::Result {
         M(&env.rustc),
         M(&env.profile)
     )?;
+    if !env.rustflags.is_empty() {
+        writeln!(out, "- **RUSTFLAGS:** {}", M(&env.rustflags))?;
+    }
+    for backend in &env.backends {
+        writeln!(
+            out,
+            "- **{}:** {}",
+            M(&backend.implementation),
+            M(&backend.selected)
+        )?;
+    }
     writeln!(
         out,
         "- **Git:** {}{}",

@@ -802,6 +802,11 @@ pub(crate) fn sample_report() -> Report {
                 name: "ml-kem".into(),
                 version: "0.3.4".into(),
             }],
+            rustflags: "-C target-cpu=native".into(),
+            backends: vec![Backend {
+                implementation: "RustCrypto aes + ghash".into(),
+                selected: "AES-NI and PCLMULQDQ intrinsics (runtime-detected)".into(),
+            }],
         },
         vectors: VectorCheck {
             root: "/cache/vectors".into(),

@@ -42,6 +42,18 @@ pub struct Environment {
     pub profile: String,
     /// Versions of the cryptographic crates under test, from Cargo.lock.
     pub crates: Vec<CrateVersion>,
+    /// `RUSTFLAGS` as the build saw it (empty: none).
+    #[serde(default)]
+    pub rustflags: String,
+    /// The code path each runtime-dispatching implementation takes on this CPU.
+    #[serde(default)]
+    pub backends: Vec<Backend>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backend {
+    pub implementation: String,
+    pub selected: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
