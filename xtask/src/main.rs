@@ -21,6 +21,7 @@ cargo xtask — Sonet automation
 
 USAGE:
     cargo xtask verify [--suite NAME]... [--out DIR] [--bench-profile quick|full|none]
+                       [--save-baseline NAME] [--baseline NAME]
         Check the pinned vectors, run the conformance suites in release mode, run the
         benchmarks (default: the quick profile, about two minutes), and write the compliance
         report (index.html, report.md, results.json, junit.xml, bench.json) to DIR
@@ -28,6 +29,8 @@ USAGE:
         Exits non-zero if any case failed, any vector file is missing or altered, a
         requested suite could not run, or the benchmarks could not run. Suites: fips203,
         fips204, fips205, fndsa, kats, aead, hkdf, hpke, xwing, hybrid, rfc9420, interop.
+        --save-baseline / --baseline as for `bench`: report.md then lists every benchmark that
+        moved by 5 % or more against the baseline.
 
     cargo xtask bench [--profile full|quick] [--save-baseline NAME] [--baseline NAME] [--out DIR]
         Run the criterion benchmarks of bench/ (default: the full profile, every parameter
@@ -167,7 +170,10 @@ fn timestamp_folder(now: time::OffsetDateTime) -> String {
 
 fn verify(args: &[String]) -> Result<ExitCode> {
     let started = Instant::now();
-    let flags = Flags::parse(args, &["suite", "out", "bench-profile"])?;
+    let flags = Flags::parse(
+        args,
+        &["suite", "out", "bench-profile", "baseline", "save-baseline"],
+    )?;
     let suites = flags.all("suite");
     let bench_profile = match flags.one("bench-profile").as_deref() {
         None | Some("quick") => Some(bench::Profile::Quick),
@@ -226,8 +232,8 @@ fn verify(args: &[String]) -> Result<ExitCode> {
             let options = bench::RunOptions {
                 profile,
                 failing_providers,
-                save_baseline: None,
-                baseline: None,
+                save_baseline: flags.one("save-baseline"),
+                baseline: flags.one("baseline"),
             };
             match bench::run(&root, &target_dir(&root), &vectors_root, &options) {
                 Ok(performance) => Some(performance),

@@ -298,16 +298,27 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
     }
 
     if let Some(name) = &perf.baseline {
+        let moved: Vec<_> = perf
+            .baseline_changes
+            .iter()
+            .filter(|c| !compact || c.change.abs() >= 0.05)
+            .collect();
+        let unchanged = perf.baseline_changes.len() - moved.len();
         tables.push(Table {
             title: format!("Change against baseline {name}"),
-            note: "mean time after / before − 1: positive is slower; ±5 % or more is flagged \
-                   (red: slower, green: faster)"
-                .into(),
+            note: format!(
+                "mean time after / before − 1: positive is slower; ±5 % or more is flagged \
+                 (red: slower, green: faster).{}",
+                if compact {
+                    format!(" {unchanged} benchmark(s) within ±5 % are left out here.")
+                } else {
+                    String::new()
+                }
+            ),
             headers: ["Benchmark", "Implementation", "Before", "After", "Change"]
                 .map(String::from)
                 .to_vec(),
-            rows: perf
-                .baseline_changes
+            rows: moved
                 .iter()
                 .map(|c| {
                     let text = format!("{:+.1} %", c.change * 100.0);
@@ -384,6 +395,38 @@ fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_compact_baseline_table_keeps_what_moved() {
+        let m = |group: &str, ns: f64| Measurement {
+            group: group.into(),
+            implementation: "ring".into(),
+            parameter: None,
+            mean_ns: ns,
+            lower_ns: ns,
+            upper_ns: ns,
+            bytes: None,
+            elements: None,
+        };
+        let before = vec![m("a/x/one", 100.0), m("a/x/two", 100.0)];
+        let after = vec![m("a/x/one", 101.0), m("a/x/two", 150.0)];
+        let perf = crate::bench::analyse(
+            crate::bench::Profile::Quick,
+            after,
+            &crate::bench::Context {
+                baseline: Some(("main", &before)),
+                ..Default::default()
+            },
+        );
+        let rows = |compact| {
+            tables(&perf, compact)
+                .into_iter()
+                .find(|t| t.title == "Change against baseline main")
+                .map(|t| t.rows.len())
+        };
+        assert_eq!(rows(false), Some(2));
+        assert_eq!(rows(true), Some(1));
+    }
 
     #[test]
     fn units() {
