@@ -210,6 +210,8 @@ fn ops_plot(perf: &Performance, area: &str) -> Result<String, String> {
                 }
             })
             .x_desc("operations / s")
+            .x_labels(6)
+            .x_label_formatter(&|v| compact_count(*v))
             .draw()
             .map_err(err)?;
         let bar = 0.8 / implementations.len().max(1) as f64;
@@ -239,6 +241,20 @@ fn ops_plot(perf: &Performance, area: &str) -> Result<String, String> {
         root.present().map_err(err)?;
     }
     Ok(svg)
+}
+
+/// "20k", "1.5M": short axis labels for counts.
+fn compact_count(value: f64) -> String {
+    let (scaled, suffix) = if value >= 1e6 {
+        (value / 1e6, "M")
+    } else if value >= 1e3 {
+        (value / 1e3, "k")
+    } else {
+        (value, "")
+    };
+    let text = format!("{scaled:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}{suffix}")
 }
 
 /// `10` from an MLS parameter `10 members`.
@@ -407,6 +423,14 @@ fn hybrid_plot(perf: &Performance) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_short() {
+        assert_eq!(compact_count(10.0), "10");
+        assert_eq!(compact_count(20_000.0), "20k");
+        assert_eq!(compact_count(1_500_000.0), "1.5M");
+        assert_eq!(compact_count(0.5), "0.5");
+    }
 
     #[test]
     fn every_plot_is_svg() {
