@@ -8,7 +8,7 @@ use std::sync::Arc;
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
     BasicCredential, Ciphersuite, CredentialWithKey, KeyPackage, KeyPackageVerifyError,
-    MlsMessageBodyIn, MlsMessageIn, MlsMessageOut, OpenMlsCrypto, OpenMlsProvider, ProtocolVersion,
+    MlsMessageBodyIn, MlsMessageOut, OpenMlsCrypto, OpenMlsProvider, ProtocolVersion,
     SignatureScheme,
 };
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
@@ -17,7 +17,8 @@ use openmls_rust_crypto::RustCrypto;
 use openmls_traits::signatures::Signer;
 use openmls_traits::storage::{traits, Entity, StorageProvider, CURRENT_VERSION};
 
-use super::error::{self, internal, malformed, storage, MlsError, Result};
+use super::error::{self, internal, storage, MlsError, Result};
+use super::group::decode_message;
 use super::storage::{with_provider, Backend, MemoryBackend, Meta, SqliteBackend};
 use super::{CipherSuite, Group};
 
@@ -355,14 +356,10 @@ fn check_identity(identity: &[u8]) -> Result<()> {
 /// init ≠ encryption key, extensions). Tolerated, because openmls checks them only after every
 /// signature verified: an expired or missing lifetime, and unlisted GREASE extension types.
 pub(super) fn decode_key_package(crypto: &RustCrypto, bytes: &[u8]) -> Result<KeyPackage> {
-    let message =
-        MlsMessageIn::tls_deserialize_exact(bytes).map_err(|e| malformed("MLSMessage", e))?;
-    let MlsMessageBodyIn::KeyPackage(key_package_in) = message.extract() else {
-        return Err(MlsError::UnexpectedMessage {
-            expected: "KeyPackage",
-            got: "another MLSMessage",
-        });
-    };
+    let key_package_in = decode_message(bytes, "KeyPackage", |body| match body {
+        MlsMessageBodyIn::KeyPackage(kp) => Some(kp),
+        _ => None,
+    })?;
     match key_package_in
         .clone()
         .validate(crypto, ProtocolVersion::Mls10)

@@ -323,14 +323,10 @@ pub fn join_from_welcome(
     ratchet_tree: Option<&[u8]>,
     options: &JoinOptions,
 ) -> Result<Group> {
-    let message =
-        MlsMessageIn::tls_deserialize_exact(welcome).map_err(|e| malformed("MLSMessage", e))?;
-    let MlsMessageBodyIn::Welcome(welcome) = message.extract() else {
-        return Err(MlsError::UnexpectedMessage {
-            expected: "Welcome",
-            got: "another MLSMessage",
-        });
-    };
+    let welcome = decode_message(welcome, "Welcome", |body| match body {
+        MlsMessageBodyIn::Welcome(welcome) => Some(welcome),
+        _ => None,
+    })?;
     let suite = CipherSuite::from_openmls(welcome.ciphersuite())?;
     suite.require_supported()?;
     let tree = decode_ratchet_tree(ratchet_tree)?;
@@ -374,14 +370,10 @@ pub fn external_join(
     ratchet_tree: Option<&[u8]>,
     options: &JoinOptions,
 ) -> Result<(Group, CommitOutput)> {
-    let message =
-        MlsMessageIn::tls_deserialize_exact(group_info).map_err(|e| malformed("MLSMessage", e))?;
-    let MlsMessageBodyIn::GroupInfo(group_info) = message.extract() else {
-        return Err(MlsError::UnexpectedMessage {
-            expected: "GroupInfo",
-            got: "another MLSMessage",
-        });
-    };
+    let group_info = decode_message(group_info, "GroupInfo", |body| match body {
+        MlsMessageBodyIn::GroupInfo(group_info) => Some(group_info),
+        _ => None,
+    })?;
     let suite = CipherSuite::from_openmls(group_info.ciphersuite())?;
     suite.require_supported()?;
     let tree = decode_ratchet_tree(ratchet_tree)?;
@@ -426,16 +418,25 @@ fn decode_ratchet_tree(bytes: Option<&[u8]>) -> Result<Option<RatchetTreeIn>> {
 
 /// A KeyPackage from an `MLSMessage`, fully validated (including its lifetime).
 fn decode_key_package(inner: &ClientInner, bytes: &[u8]) -> Result<KeyPackage> {
+    decode_message(bytes, "KeyPackage", |body| match body {
+        MlsMessageBodyIn::KeyPackage(kp) => Some(kp),
+        _ => None,
+    })?
+    .validate(&inner.crypto, openmls::prelude::ProtocolVersion::Mls10)
+    .map_err(error::key_package_verify)
+}
+
+/// Decodes a serialized `MLSMessage` whose body `pick` accepts; any other kind of message is
+/// [`MlsError::UnexpectedMessage`] naming what it was.
+pub(super) fn decode_message<T>(
+    bytes: &[u8],
+    expected: &'static str,
+    pick: impl FnOnce(MlsMessageBodyIn) -> Option<T>,
+) -> Result<T> {
     let message =
         MlsMessageIn::tls_deserialize_exact(bytes).map_err(|e| malformed("MLSMessage", e))?;
-    let MlsMessageBodyIn::KeyPackage(kp) = message.extract() else {
-        return Err(MlsError::UnexpectedMessage {
-            expected: "KeyPackage",
-            got: "another MLSMessage",
-        });
-    };
-    kp.validate(&inner.crypto, openmls::prelude::ProtocolVersion::Mls10)
-        .map_err(error::key_package_verify)
+    let got = wire_format_name(message.wire_format());
+    pick(message.extract()).ok_or(MlsError::UnexpectedMessage { expected, got })
 }
 
 fn wire_format_name(wire_format: WireFormat) -> &'static str {

@@ -10,7 +10,7 @@
 
 use openmls::messages::group_info::VerifiableGroupInfo;
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _, Size as _, VLBytes};
-use openmls::prelude::{Ciphersuite, MlsMessageBodyIn, MlsMessageIn, OpenMlsCrypto};
+use openmls::prelude::{Ciphersuite, MlsMessageBodyIn, OpenMlsCrypto};
 use openmls_rust_crypto::RustCrypto;
 use openmls_traits::types::HpkeCiphertext;
 use subtle::ConstantTimeEq as _;
@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::client::decode_key_package;
 use super::error::{internal, malformed, MlsError, Result};
+use super::group::decode_message;
 use super::CipherSuite;
 
 /// What [`inspect_welcome`] established about a Welcome.
@@ -252,14 +253,10 @@ struct ParsedWelcome {
 impl ParsedWelcome {
     fn decode(message: &[u8]) -> Result<Self> {
         // openmls decodes it first, so anything it refuses is refused the same way here.
-        let decoded =
-            MlsMessageIn::tls_deserialize_exact(message).map_err(|e| malformed("MLSMessage", e))?;
-        let MlsMessageBodyIn::Welcome(welcome) = decoded.extract() else {
-            return Err(MlsError::UnexpectedMessage {
-                expected: "Welcome",
-                got: "another MLSMessage",
-            });
-        };
+        let welcome = decode_message(message, "Welcome", |body| match body {
+            MlsMessageBodyIn::Welcome(welcome) => Some(welcome),
+            _ => None,
+        })?;
         let bytes = welcome.tls_serialize_detached().map_err(internal)?;
         let mut input = bytes.as_slice();
         let cipher_suite = u16::from_be_bytes(read_array(&mut input, "Welcome")?);

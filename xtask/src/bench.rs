@@ -326,10 +326,7 @@ fn default_checks(
             note,
         });
     }
-    checks.sort_by(|a, b| {
-        (&a.group, natural(a.parameter.as_deref()))
-            .cmp(&(&b.group, natural(b.parameter.as_deref())))
-    });
+    checks.sort_by_cached_key(|c| case_key(&c.group, c.parameter.as_deref()));
     checks
 }
 
@@ -395,22 +392,22 @@ fn collect(home: &Path, since: SystemTime) -> Result<Vec<Measurement>> {
             }
         }
     }
-    found.sort_by(|a, b| {
-        (&a.group, natural(a.parameter.as_deref()), &a.implementation).cmp(&(
-            &b.group,
-            natural(b.parameter.as_deref()),
-            &b.implementation,
-        ))
+    found.sort_by_cached_key(|m| {
+        (
+            case_key(&m.group, m.parameter.as_deref()),
+            m.implementation.clone(),
+        )
     });
     Ok(found)
 }
 
-/// Numeric parameters (sizes) sort numerically.
-fn natural(parameter: Option<&str>) -> (u64, String) {
-    match parameter {
-        Some(p) => (p.parse().unwrap_or(u64::MAX), p.to_owned()),
-        None => (0, String::new()),
-    }
+/// The order of benchmark cases: by group, then by parameter with numbers compared as numbers
+/// (64 B before 1 KiB, 10 members before 100).
+pub(crate) fn case_key(group: &str, parameter: Option<&str>) -> (String, Vec<(String, u64)>) {
+    (
+        group.to_owned(),
+        crate::report::natural_key(parameter.unwrap_or("")),
+    )
 }
 
 fn read_measurement(benchmark: &Path) -> Result<Measurement> {
@@ -489,12 +486,11 @@ pub fn analyse(
         }
     }
 
-    comparisons.sort_by(|a, b| {
-        (&a.group, natural(a.parameter.as_deref()), &a.implementation).cmp(&(
-            &b.group,
-            natural(b.parameter.as_deref()),
-            &b.implementation,
-        ))
+    comparisons.sort_by_cached_key(|c| {
+        (
+            case_key(&c.group, c.parameter.as_deref()),
+            c.implementation.clone(),
+        )
     });
 
     let mut hybrid = Vec::new();

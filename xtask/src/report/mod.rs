@@ -978,7 +978,7 @@ mod tests {
 }
 
 /// Orders "ML-KEM-512" before "ML-KEM-1024": text runs compare as text, digit runs as numbers.
-fn natural_key(text: &str) -> Vec<(String, u64)> {
+pub(crate) fn natural_key(text: &str) -> Vec<(String, u64)> {
     let mut key = Vec::new();
     let mut letters = String::new();
     let mut digits = String::new();

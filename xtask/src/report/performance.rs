@@ -343,8 +343,8 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
     tables
 }
 
-/// A matrix row: the group, then the parameter ordered numerically (sizes) with its text.
-type RowKey = (String, (u64, String));
+/// A matrix row: its order (group, parameter compared numerically), then the parameter text.
+type RowKey = ((String, Vec<(String, u64)>), String);
 
 /// One row per benchmark (group and size) of `area`, one column per implementation.
 fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Option<Table> {
@@ -366,7 +366,10 @@ fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Opti
     let mut rows: BTreeMap<RowKey, BTreeMap<&str, &Measurement>> = BTreeMap::new();
     for m in &of_area {
         let parameter = m.parameter.clone().unwrap_or_default();
-        let key = (m.group.clone(), (parameter.parse().unwrap_or(0), parameter));
+        let key = (
+            crate::bench::case_key(&m.group, m.parameter.as_deref()),
+            parameter,
+        );
         rows.entry(key)
             .or_default()
             .insert(m.implementation.as_str(), m);
@@ -379,7 +382,7 @@ fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Opti
         headers,
         rows: rows
             .into_iter()
-            .map(|((group, (_, parameter)), cells)| {
+            .map(|(((group, _), parameter), cells)| {
                 let parameter = (!parameter.is_empty()).then_some(parameter);
                 let mut row = vec![Cell::plain(benchmark_name(&group, parameter.as_deref()))];
                 row.extend(implementations.iter().map(|i| match cells.get(i) {

@@ -97,47 +97,86 @@ fn err(e: impl std::fmt::Display) -> String {
 
 /// GiB/s against log₂(payload bytes), one line per implementation.
 fn throughput_plot(perf: &Performance, group: &str) -> Result<String, String> {
-    let mut lines: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut lines: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
     for m in perf.measurements.iter().filter(|m| m.group == group) {
         if let Some(bytes) = m.bytes {
             let gib_per_s = bytes as f64 / (m.mean_ns / 1e9) / (1u64 << 30) as f64;
             lines
-                .entry(&m.implementation)
+                .entry(m.implementation.clone())
                 .or_default()
-                .push(((bytes as f64).log2(), gib_per_s));
+                .push((bytes, gib_per_s));
         }
     }
-    let xs: Vec<f64> = lines.values().flatten().map(|p| p.0).collect();
+    let y_max = lines.values().flatten().map(|p| p.1).fold(0.0, f64::max) * 1.15;
+    lines_against_size(
+        &format!("{group}: throughput"),
+        "GiB/s",
+        lines,
+        0.0..y_max.max(0.1),
+        None,
+        SeriesLabelPosition::UpperLeft,
+    )
+}
+
+/// Lines of `(payload bytes, value)` points against a log₂ payload axis, with an optional
+/// labelled horizontal reference line: the throughput and hybrid-overhead plots.
+fn lines_against_size(
+    caption: &str,
+    y_desc: &str,
+    lines: BTreeMap<String, Vec<(u64, f64)>>,
+    y_range: std::ops::Range<f64>,
+    reference: Option<(&str, f64)>,
+    legend: SeriesLabelPosition,
+) -> Result<String, String> {
+    let xs: Vec<f64> = lines
+        .values()
+        .flatten()
+        .map(|p| (p.0 as f64).log2())
+        .collect();
     let (x_min, x_max) = xs
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-    let y_max = lines.values().flatten().map(|p| p.1).fold(0.0, f64::max) * 1.15;
+    let x_range = (x_min - 0.3)..(x_max + 0.3);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{group}: throughput"), ("sans-serif", 18))
+            .caption(caption, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d((x_min - 0.3)..(x_max + 0.3), 0f64..y_max.max(0.1))
+            .build_cartesian_2d(x_range.clone(), y_range)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_desc("payload (log scale)")
-            .y_desc("GiB/s")
+            .y_desc(y_desc)
             .x_labels(xs.len().min(12))
             .x_label_formatter(&|x| size(x.exp2().round() as u64))
             .draw()
             .map_err(err)?;
-        for (index, (implementation, mut points)) in lines.into_iter().enumerate() {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((label, y)) = reference {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(x_range.start, y), (x_range.end, y)],
+                    BLACK.stroke_width(1),
+                ))
+                .map_err(err)?
+                .label(label)
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK));
+        }
+        for (index, (name, mut points)) in lines.into_iter().enumerate() {
+            points.sort_by_key(|p| p.0);
+            let points: Vec<(f64, f64)> = points
+                .into_iter()
+                .map(|(bytes, y)| ((bytes as f64).log2(), y))
+                .collect();
             let c = color(index);
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
                 .map_err(err)?
-                .label(implementation)
+                .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c));
             chart
                 .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
@@ -145,7 +184,7 @@ fn throughput_plot(perf: &Performance, group: &str) -> Result<String, String> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(legend)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()
@@ -347,77 +386,25 @@ fn mls_plot(perf: &Performance) -> Result<String, String> {
 /// The envelope's overhead over classical HPKE against log₂(payload), seal and open, with the
 /// design document's 5 % line.
 fn hybrid_plot(perf: &Performance) -> Result<String, String> {
-    let mut lines: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut lines: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
     for row in &perf.hybrid {
         lines
-            .entry(row.operation.as_str())
+            .entry(row.operation.clone())
             .or_default()
-            .push(((row.size as f64).log2(), row.overhead * 100.0));
+            .push((row.size, row.overhead * 100.0));
     }
-    let xs: Vec<f64> = lines.values().flatten().map(|p| p.0).collect();
-    let (x_min, x_max) = xs
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
-    let y_max = lines
-        .values()
-        .flatten()
-        .map(|p| p.1)
-        .fold(HYBRID_OVERHEAD_LIMIT * 100.0, f64::max)
-        * 1.15;
-    let y_min = lines.values().flatten().map(|p| p.1).fold(0.0, f64::min);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 420)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "hybrid envelope overhead over classical HPKE",
-                ("sans-serif", 18),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d((x_min - 0.3)..(x_max + 0.3), y_min..y_max)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("payload (log scale)")
-            .y_desc("overhead %")
-            .x_labels(xs.len().min(12))
-            .x_label_formatter(&|x| size(x.exp2().round() as u64))
-            .draw()
-            .map_err(err)?;
-        let limit = HYBRID_OVERHEAD_LIMIT * 100.0;
-        chart
-            .draw_series(LineSeries::new(
-                vec![(x_min - 0.3, limit), (x_max + 0.3, limit)],
-                BLACK.stroke_width(1),
-            ))
-            .map_err(err)?
-            .label("5 % (design document)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK));
-        for (index, (operation, mut points)) in lines.into_iter().enumerate() {
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let c = color(index);
-            chart
-                .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
-                .map_err(err)?
-                .label(operation)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c));
-            chart
-                .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
-                .map_err(err)?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
-        root.present().map_err(err)?;
-    }
-    Ok(svg)
+    let limit = HYBRID_OVERHEAD_LIMIT * 100.0;
+    let values = || lines.values().flatten().map(|p| p.1);
+    let y_max = values().fold(limit, f64::max) * 1.15;
+    let y_min = values().fold(0.0, f64::min);
+    lines_against_size(
+        "hybrid envelope overhead over classical HPKE",
+        "overhead %",
+        lines,
+        y_min..y_max,
+        Some(("5 % (design document)", limit)),
+        SeriesLabelPosition::UpperRight,
+    )
 }
 
 #[cfg(test)]
