@@ -3,11 +3,13 @@
 //! This crate is the implementation under test; the conformance suites (`suites/`), benchmarks
 //! (`bench/`) and automation (`xtask/`) depend on it, never the other way round.
 
+pub mod bus;
 pub mod hybrid;
 pub mod mls;
 pub mod pqc;
 pub mod provider;
 pub mod secret;
+pub mod service;
 
 /// The pinned upstream test vectors, read and sha256-checked for the unit tests.
 #[cfg(test)]

@@ -439,7 +439,7 @@ pub(super) fn decode_message<T>(
     pick(message.extract()).ok_or(MlsError::UnexpectedMessage { expected, got })
 }
 
-fn wire_format_name(wire_format: WireFormat) -> &'static str {
+pub(super) fn wire_format_name(wire_format: WireFormat) -> &'static str {
     match wire_format {
         WireFormat::PublicMessage => "PublicMessage",
         WireFormat::PrivateMessage => "PrivateMessage",

@@ -48,6 +48,7 @@ mod client;
 mod error;
 mod group;
 mod passive;
+mod routing;
 pub(crate) mod storage;
 mod suite;
 mod welcome;
@@ -64,6 +65,10 @@ pub use group::{
 pub use passive::{
     run_passive_client, PassiveClientCase, PassiveClientError, PassiveEpoch, PassiveStep,
     OPENMLS_GREASE_REJECTION,
+};
+pub use routing::{
+    key_package_credential, message_framing, signature_scheme, verify_service_signature,
+    welcome_suite, ContentKind, Framing, KeyPackageCredential,
 };
 pub use suite::CipherSuite;
 pub use welcome::{inspect_welcome, WelcomeInspection};

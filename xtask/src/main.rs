@@ -1,6 +1,7 @@
 //! `cargo xtask`: Sonet's automation (rust-analyzer's xtask pattern; all of it in Rust).
 
 mod bench;
+mod broker;
 mod environment;
 mod report;
 mod vectors;
@@ -42,7 +43,13 @@ USAGE:
 
     cargo xtask test [ARGS]...
         Run the whole workspace test suite (release profile, the same build the suites use);
-        ARGS go to `cargo test`.
+        ARGS go to `cargo test`. Passes SONET_KAFKA_BROKERS when the broker of `broker start`
+        runs, and SONET_TANSU_BIN when tansu is installed; without a broker the Kafka
+        end-to-end tests report skipped.
+
+    cargo xtask broker install|start [--port N]|stop|status|path
+        Manage the local Kafka-API broker (tansu 0.6.0, built once per machine into the cache)
+        that the end-to-end tests use; `cargo xtask broker --help` explains each verb.
 
     cargo xtask report --from DIR [--out DIR]
         Render the report again from DIR/results.json.
@@ -64,7 +71,13 @@ ENVIRONMENT:
                             a per-user cache ($XDG_CACHE_HOME/sonet/vectors or
                             ~/.cache/sonet/vectors) and download what is missing into it.
     SONET_VECTORS_BASE_URL  where `fetch` downloads from (default https://raw.githubusercontent.com)
-    SONET_BENCH_PROFILE     quick or full, for `cargo bench` run by hand (xtask sets it)";
+    SONET_BENCH_PROFILE     quick or full, for `cargo bench` run by hand (xtask sets it)
+    SONET_CACHE_DIR         the per-machine cache for tansu (default $XDG_CACHE_HOME/sonet or
+                            ~/.cache/sonet)
+    SONET_KAFKA_BROKERS     Kafka bootstrap address for the end-to-end tests (`xtask test` sets it
+                            when the broker runs; kept if already set)
+    SONET_TANSU_BIN         the tansu binary tests may start private brokers with (`xtask test`
+                            sets it when tansu is installed)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -88,6 +101,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "report" => rerender(rest),
         "bench" => bench_command(rest),
         "vectors" => vectors_command(rest),
+        "broker" => broker::command(rest),
         "help" | "-h" | "--help" => {
             println!("{HELP}");
             Ok(ExitCode::SUCCESS)
@@ -491,11 +505,13 @@ fn print_summary(report: &Report, out: &Path) {
 fn test(args: &[String]) -> Result<ExitCode> {
     let manifest = Manifest::pinned()?;
     let vectors_root = vectors::resolve_root(&manifest)?;
+    let root = workspace_root();
     let status = Command::new(cargo())
-        .current_dir(workspace_root())
+        .current_dir(&root)
         .args(["test", "--workspace", "--release"])
         .args(args)
         .env("SONET_VECTORS", &vectors_root)
+        .envs(broker::test_env(&root))
         .status()
         .context("running cargo test")?;
     Ok(if status.success() {

@@ -1,0 +1,202 @@
+//! The Kafka bus: Apache Kafka or any Kafka-API broker (the tests use tansu) through rdkafka
+//! with its bundled librdkafka.
+//!
+//! - Producer: idempotent, `acks=all`; a publish returns when the broker acknowledged it, and
+//!   librdkafka retries through broker restarts until `delivery_timeout` runs out.
+//! - Ordering: records are keyed by group id, so each group's records share a partition.
+//! - Consumers: a consumer group per worker pool, no auto-commit; offsets are committed after a
+//!   record was processed, so a crash redelivers rather than loses.
+//! - The topic is created explicitly at start-up (many brokers, tansu among them, do not
+//!   auto-create topics).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::{BusConsumer, BusError, Delivered, MessageBus, Position, Record};
+
+/// Where and how to reach the broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KafkaSettings {
+    /// `host:port[,host:port…]`.
+    pub brokers: String,
+    pub topic: String,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub client_id: String,
+    /// How long a publish may wait (retrying) for the broker's acknowledgement.
+    pub delivery_timeout: Duration,
+}
+
+/// A Kafka-backed [`MessageBus`].
+pub struct KafkaBus {
+    settings: KafkaSettings,
+    producer: FutureProducer,
+}
+
+fn unavailable(e: KafkaError) -> BusError {
+    BusError::Unavailable(e.to_string())
+}
+
+impl KafkaBus {
+    /// Creates the producer; nothing is contacted yet (see [`MessageBus::check`]).
+    pub fn new(settings: KafkaSettings) -> Result<Arc<Self>, BusError> {
+        let producer = base_config(&settings)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set(
+                "message.timeout.ms",
+                settings.delivery_timeout.as_millis().to_string(),
+            )
+            .set("linger.ms", "1")
+            .create()
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        Ok(Arc::new(KafkaBus { settings, producer }))
+    }
+}
+
+fn base_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &settings.brokers)
+        .set("client.id", &settings.client_id)
+        // Reconnect quickly after a broker restart.
+        .set("reconnect.backoff.ms", "100")
+        .set("reconnect.backoff.max.ms", "2000");
+    config
+}
+
+#[async_trait]
+impl MessageBus for KafkaBus {
+    fn kind(&self) -> &'static str {
+        "kafka"
+    }
+
+    async fn ensure_topics(&self) -> Result<(), BusError> {
+        let admin: AdminClient<DefaultClientContext> = base_config(&self.settings)
+            .create()
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        let topic = NewTopic::new(
+            &self.settings.topic,
+            self.settings.partitions,
+            TopicReplication::Fixed(self.settings.replication_factor),
+        );
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        let results = admin
+            .create_topics([&topic], &options)
+            .await
+            .map_err(unavailable)?;
+        for result in results {
+            match result {
+                Ok(_) => {}
+                Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => {
+                    return Err(BusError::Unavailable(format!(
+                        "creating topic {name}: {code}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn publish(&self, record: Record) -> Result<Position, BusError> {
+        let delivery = self
+            .producer
+            .send(
+                FutureRecord::to(&self.settings.topic)
+                    .key(&record.key)
+                    .payload(&record.value),
+                self.settings.delivery_timeout,
+            )
+            .await
+            .map_err(|(e, _)| unavailable(e))?;
+        Ok(Position {
+            partition: delivery.partition,
+            offset: delivery.offset,
+        })
+    }
+
+    async fn consumer(&self, group: &str) -> Result<Box<dyn BusConsumer>, BusError> {
+        let consumer: StreamConsumer = base_config(&self.settings)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .create()
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        consumer
+            .subscribe(&[&self.settings.topic])
+            .map_err(unavailable)?;
+        Ok(Box::new(KafkaConsumer {
+            consumer: Arc::new(consumer),
+            topic: self.settings.topic.clone(),
+        }))
+    }
+
+    async fn check(&self) -> Result<(), BusError> {
+        let producer = self.producer.clone();
+        let topic = self.settings.topic.clone();
+        tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(Some(&topic), Duration::from_secs(2))
+                .map_err(unavailable)
+                .and_then(|metadata| {
+                    // A broker that answers but has lost the topic is not serving either.
+                    match metadata.topics().first().and_then(|t| t.error()) {
+                        Some(error) => Err(BusError::Unavailable(format!(
+                            "topic {topic}: {:?}",
+                            RDKafkaErrorCode::from(error)
+                        ))),
+                        None => Ok(()),
+                    }
+                })
+        })
+        .await
+        .map_err(|e| BusError::Unavailable(e.to_string()))?
+    }
+}
+
+struct KafkaConsumer {
+    consumer: Arc<StreamConsumer>,
+    topic: String,
+}
+
+#[async_trait]
+impl BusConsumer for KafkaConsumer {
+    async fn next(&mut self) -> Result<Delivered, BusError> {
+        let message = self.consumer.recv().await.map_err(unavailable)?;
+        Ok(Delivered {
+            partition: message.partition(),
+            offset: message.offset(),
+            key: message.key().unwrap_or_default().to_vec(),
+            value: message.payload().unwrap_or_default().to_vec(),
+        })
+    }
+
+    async fn commit(&mut self, delivered: &Delivered) -> Result<(), BusError> {
+        let mut offsets = TopicPartitionList::new();
+        offsets
+            .add_partition_offset(
+                &self.topic,
+                delivered.partition,
+                Offset::Offset(delivered.offset + 1),
+            )
+            .map_err(unavailable)?;
+        let consumer = Arc::clone(&self.consumer);
+        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
+            .await
+            .map_err(|e| BusError::Unavailable(e.to_string()))?
+            .map_err(unavailable)
+    }
+}
