@@ -1152,8 +1152,13 @@ async fn kafka_broker_restart_loses_and_duplicates_nothing() {
     let mut alice = members.remove(0);
     let sender_group = group_id.clone();
     let (progress_tx, mut progress) = tokio::sync::watch::channel(0usize);
+    let (killed_tx, mut killed) = tokio::sync::watch::channel(false);
     let sender = tokio::spawn(async move {
         for i in 0..300 {
+            if i == 100 {
+                // The rest of the stream is sent into the outage and after it.
+                killed.wait_for(|k| *k).await.unwrap();
+            }
             alice
                 .send(&sender_group, format!("through the outage {i}").as_bytes())
                 .await
@@ -1163,6 +1168,7 @@ async fn kafka_broker_restart_loses_and_duplicates_nothing() {
     });
     progress.wait_for(|sent| *sent >= 100).await.unwrap();
     bus.broker().kill();
+    let _ = killed_tx.send(true);
     // While the broker is down, health says so.
     let deadline = Instant::now() + Duration::from_secs(30);
     while service.health().await
@@ -1177,6 +1183,10 @@ async fn kafka_broker_restart_loses_and_duplicates_nothing() {
     let (status, body) = http_get(service.server().local_addr(), "/health").await;
     assert_eq!(status, 503, "{body}");
     tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        *progress.borrow() < 300,
+        "the sender must still be waiting on the broker"
+    );
     bus.broker().restart().unwrap();
     service.wait_serving().await;
     sender.await.unwrap();

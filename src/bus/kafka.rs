@@ -132,6 +132,8 @@ impl MessageBus for KafkaBus {
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", "10000")
+            // librdkafka's default (500 ms) is the floor of delivery latency on a quiet topic.
+            .set("fetch.wait.max.ms", "10")
             .create()
             .map_err(|e| BusError::Config(e.to_string()))?;
         consumer

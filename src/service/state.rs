@@ -87,12 +87,27 @@ impl State {
         self.bus_up.load(Ordering::Relaxed)
     }
 
-    /// Counts a finished call by method and status code.
+    /// Counts a finished call by method and status code; refusals (authentication,
+    /// authorization, a lost commit race) also go to the audit log.
     pub fn observe<T>(&self, method: &'static str, result: Result<T, Status>) -> Result<T, Status> {
         let code = match &result {
             Ok(_) => "OK".to_string(),
             Err(status) => format!("{:?}", status.code()),
         };
+        if let Err(status) = &result {
+            if matches!(
+                status.code(),
+                tonic::Code::Unauthenticated | tonic::Code::PermissionDenied | tonic::Code::Aborted
+            ) {
+                tracing::info!(
+                    target: "sonet::audit",
+                    event = "call.refused",
+                    method,
+                    code = %code,
+                    reason = status.message(),
+                );
+            }
+        }
         self.metrics
             .inc("sonet_rpc_total", &[("method", method), ("code", &code)]);
         result

@@ -397,67 +397,71 @@ impl Store {
 
     // ---- mailboxes -------------------------------------------------------------------------
 
-    /// Delivers one routed message to its recipients' mailboxes, skipping any recipient that
-    /// already has this message id; returns how many mailboxes received it. A commit whose
-    /// epoch already delivered a different commit is dropped (returns `None`): the log, not the
-    /// submitter, decides which commit of an epoch stands.
-    pub fn deliver(
-        &self,
-        message: &MailboxMessage,
-        recipients: &[Vec<u8>],
-    ) -> Result<Option<usize>> {
+    /// Delivers routed messages `(message, recipients)` to their recipients' mailboxes in one
+    /// transaction, in order, skipping any recipient that already has a message's id. For each
+    /// message: how many mailboxes received it, or `None` for a commit whose epoch already
+    /// delivered a different commit — the log, not the submitter, decides which commit of an
+    /// epoch stands.
+    pub fn deliver(&self, routed: &[(MailboxMessage, Vec<Vec<u8>>)]) -> Result<Vec<Option<usize>>> {
         use prost::Message as _;
         let mut connection = self.connection();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if message.kind == super::proto::MessageKind::Commit as i32 {
-            let existing: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT message_id FROM delivered_commits WHERE group_id = ?1 AND epoch = ?2",
-                    params![message.group_id, as_i64(message.epoch)],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            match existing {
-                Some(id) if id != message.message_id => return Ok(None),
-                Some(_) => {}
-                None => {
-                    tx.execute(
-                        "INSERT INTO delivered_commits VALUES (?1, ?2, ?3)",
-                        params![message.group_id, as_i64(message.epoch), message.message_id],
-                    )?;
+        let mut outcomes = Vec::with_capacity(routed.len());
+        'messages: for (message, recipients) in routed {
+            if message.kind == super::proto::MessageKind::Commit as i32 {
+                let existing: Option<Vec<u8>> = tx
+                    .query_row(
+                        "SELECT message_id FROM delivered_commits WHERE group_id = ?1 AND epoch = ?2",
+                        params![message.group_id, as_i64(message.epoch)],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                match existing {
+                    Some(id) if id != message.message_id => {
+                        outcomes.push(None);
+                        continue 'messages;
+                    }
+                    Some(_) => {}
+                    None => {
+                        tx.execute(
+                            "INSERT INTO delivered_commits VALUES (?1, ?2, ?3)",
+                            params![message.group_id, as_i64(message.epoch), message.message_id],
+                        )?;
+                    }
                 }
             }
-        }
-        let mut delivered = 0;
-        for recipient in recipients {
-            let duplicate: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM mailbox WHERE recipient = ?1 AND message_id = ?2)",
-                params![recipient, message.message_id],
-                |row| row.get(0),
-            )?;
-            if duplicate {
-                continue;
+            let mut delivered = 0;
+            for recipient in recipients {
+                let duplicate: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM mailbox WHERE recipient = ?1 AND message_id = ?2)",
+                    params![recipient, message.message_id],
+                    |row| row.get(0),
+                )?;
+                if duplicate {
+                    continue;
+                }
+                let sequence: i64 = tx.query_row(
+                    "SELECT COALESCE(MAX(sequence), 0) + 1 FROM mailbox WHERE recipient = ?1",
+                    [recipient],
+                    |row| row.get(0),
+                )?;
+                let mut stored = message.clone();
+                stored.sequence = sequence as u64;
+                tx.execute(
+                    "INSERT INTO mailbox VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        recipient,
+                        sequence,
+                        message.message_id,
+                        stored.encode_to_vec()
+                    ],
+                )?;
+                delivered += 1;
             }
-            let sequence: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(sequence), 0) + 1 FROM mailbox WHERE recipient = ?1",
-                [recipient],
-                |row| row.get(0),
-            )?;
-            let mut stored = message.clone();
-            stored.sequence = sequence as u64;
-            tx.execute(
-                "INSERT INTO mailbox VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    recipient,
-                    sequence,
-                    message.message_id,
-                    stored.encode_to_vec()
-                ],
-            )?;
-            delivered += 1;
+            outcomes.push(Some(delivered));
         }
         tx.commit()?;
-        Ok(Some(delivered))
+        Ok(outcomes)
     }
 
     /// Up to `limit` messages of `recipient`'s mailbox after sequence `after`, in order.
