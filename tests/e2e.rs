@@ -895,6 +895,30 @@ async fn endpoints_reflection_and_keys(bus: Bus) {
             "{expected} missing from {names:?}"
         );
     }
+    // The older v1alpha protocol too, which many clients still speak.
+    {
+        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let response = ServerReflectionClient::new(service.channel().await)
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner()
+            .message()
+            .await
+            .unwrap()
+            .unwrap();
+        let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+            panic!("unexpected v1alpha reflection response");
+        };
+        assert!(list.service.iter().any(|s| s.name == "sonet.v1.Delivery"));
+    }
 
     // The service's own keys: an administrator generates, signs, rotates; anyone verifies.
     let admin = service.member("admin").await;
