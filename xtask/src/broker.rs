@@ -234,6 +234,27 @@ pub fn test_env(root: &Path) -> Vec<(&'static str, OsString)> {
     env
 }
 
+/// The Kafka bootstrap address for the end-to-end benchmark: `SONET_KAFKA_BROKERS` when set,
+/// else the broker of `broker start` when it runs and answers ApiVersions; otherwise why not.
+pub fn kafka_brokers(root: &Path) -> Result<String, String> {
+    if let Some(brokers) = std::env::var_os(BROKERS_ENV).filter(|v| !v.is_empty()) {
+        return Ok(brokers.to_string_lossy().into_owned());
+    }
+    match State::new(root).running() {
+        Ok(Some(broker)) => match api_versions(broker.addr(), PROBE_TIMEOUT) {
+            Ok(_) => Ok(broker.addr().to_string()),
+            Err(e) => Err(format!(
+                "the broker (tansu pid {}) does not answer ApiVersions on {}: {e}; `cargo xtask \
+                 broker stop` and start it again",
+                broker.pid,
+                broker.addr()
+            )),
+        },
+        Ok(None) => Err(crate::end_to_end::NO_BROKER.to_owned()),
+        Err(e) => Err(format!("{} ({e:#})", crate::end_to_end::NO_BROKER)),
+    }
+}
+
 /// The per-machine cache: `$SONET_CACHE_DIR`, `$XDG_CACHE_HOME/sonet` or `~/.cache/sonet`.
 fn cache_dir() -> Result<PathBuf> {
     let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
@@ -846,6 +867,21 @@ mod tests {
         }
         assert!(!path.exists(), "the lock is removed when dropped");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn without_a_broker_the_kafka_runs_say_why() {
+        if std::env::var_os(BROKERS_ENV).is_some_and(|v| !v.is_empty())
+            || std::env::var_os("CARGO_TARGET_DIR").is_some()
+        {
+            return;
+        }
+        let root =
+            std::env::temp_dir().join(format!("sonet-xtask-nobroker-{}", std::process::id()));
+        assert_eq!(
+            kafka_brokers(&root),
+            Err("no broker: cargo xtask broker start".to_owned())
+        );
     }
 
     #[test]

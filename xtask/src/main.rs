@@ -2,6 +2,7 @@
 
 mod bench;
 mod broker;
+mod end_to_end;
 mod environment;
 mod report;
 mod vectors;
@@ -24,11 +25,12 @@ USAGE:
     cargo xtask verify [--suite NAME]... [--out DIR] [--bench-profile quick|full|none]
                        [--save-baseline NAME] [--baseline NAME]
         Check the pinned vectors, run the conformance suites in release mode, run the
-        benchmarks (default: the quick profile, about two minutes), and write the compliance
-        report (index.html, report.md, results.json, junit.xml, bench.json) to DIR
-        (default reports/<UTC timestamp>/; reports/latest points at the newest).
-        Exits non-zero if any case failed, any vector file is missing or altered, a
-        requested suite could not run, or the benchmarks could not run. Suites: fips203,
+        benchmarks (default: the quick profile, about three minutes, with the end-to-end runs
+        of `bench`), and write the compliance report (index.html, report.md, results.json,
+        junit.xml, bench.json) to DIR (default reports/<UTC timestamp>/; reports/latest points
+        at the newest). Exits non-zero if any case failed, any vector file is missing or
+        altered, a requested suite could not run, or the benchmarks could not run (an
+        end-to-end run that lost, duplicated or reordered a message counts). Suites: fips203,
         fips204, fips205, fndsa, kats, aead, hkdf, hpke, xwing, hybrid, rfc9420, interop.
         --save-baseline / --baseline as for `bench`: report.md then lists every benchmark that
         moved by 5 % or more against the baseline.
@@ -38,6 +40,14 @@ USAGE:
         set) with Sonet's providers and the peers (ring, libcrux) side by side, and write
         bench.json (criterion's estimates with 95 % intervals, ratios to the fastest peer, the
         hybrid overhead) and bench.md to DIR (default reports/bench-<UTC timestamp>/).
+        Then the end-to-end service benchmark: `sonet loadgen --spawn` (a server in process,
+        real MLS clients over gRPC on loopback, every delivery checked) on the embedded bus,
+        1 group × 3 members × 1000 messages (full profile also 4×5×1000 and 1×3×5000), and the
+        same on the Kafka bus when the broker of `cargo xtask broker start` runs and answers
+        (or SONET_KAFKA_BROKERS is set); without one the Kafka runs are reported as not run.
+        Their figures go to bench.json and <target>/loadgen/<bus>-<G>x<M>x<N>.json; they judge
+        the claim perf-mls-throughput. Exits non-zero if an end-to-end run lost, duplicated
+        or reordered a message or could not run (its figures are still written).
         --save-baseline keeps this run's estimates under NAME (target/bench-baselines/);
         --baseline shows each benchmark's change against a saved NAME.
 
@@ -75,7 +85,8 @@ ENVIRONMENT:
     SONET_CACHE_DIR         the per-machine cache for tansu (default $XDG_CACHE_HOME/sonet or
                             ~/.cache/sonet)
     SONET_KAFKA_BROKERS     Kafka bootstrap address for the end-to-end tests (`xtask test` sets it
-                            when the broker runs; kept if already set)
+                            when the broker runs; kept if already set) and for the Kafka runs of
+                            the end-to-end benchmark (default: the broker of `broker start`)
     SONET_TANSU_BIN         the tansu binary tests may start private brokers with (`xtask test`
                             sets it when tansu is installed)";
 
@@ -95,6 +106,14 @@ fn run(args: &[String]) -> Result<ExitCode> {
         Some((c, rest)) => (c.as_str(), rest),
         None => ("help", &[][..]),
     };
+    // `cargo xtask verify --help`, `bench --help`: the usage text (`test` passes its arguments to
+    // cargo test, `broker` has its own).
+    if matches!(command, "verify" | "bench" | "report" | "vectors")
+        && rest.iter().any(|a| a == "-h" || a == "--help")
+    {
+        println!("{HELP}");
+        return Ok(ExitCode::SUCCESS);
+    }
     match command {
         "verify" => verify(rest),
         "test" => test(rest),
@@ -222,6 +241,9 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         .env("SONET_VECTORS", &vectors_root)
         .env("SONET_SUITES", suites.join(","))
         .env("SONET_RESULTS_OUT", &suites_json)
+        // The live `service` suite runs its Kafka cases against the broker (or reports them
+        // unsupported without one).
+        .envs(broker::test_env(&root))
         .status()
         .context("running cargo test for the conformance suites")?;
     let run: Option<SuiteRun> = std::fs::read(&suites_json)
@@ -250,7 +272,12 @@ fn verify(args: &[String]) -> Result<ExitCode> {
                 baseline: flags.one("baseline"),
             };
             match bench::run(&root, &target_dir(&root), &vectors_root, &options) {
-                Ok(performance) => Some(performance),
+                Ok(performance) => {
+                    // A failed end-to-end run fails the step as a benchmark that cannot run
+                    // does; its figures stay in the report.
+                    reasons.extend(end_to_end::failures(&performance.end_to_end));
+                    Some(performance)
+                }
                 Err(e) => {
                     reasons.push(format!("the benchmarks could not run: {e:#}"));
                     None
@@ -380,13 +407,14 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
         profile.describe()
     );
     let performance = bench::run(&root, &target_dir(&root), &vectors_root, &options)?;
+    let reasons = end_to_end::failures(&performance.end_to_end);
     let report = Report {
         schema: 1,
         generated_at: rfc3339(now),
         command: command_line("bench", args),
         verdict: Verdict {
-            ok: true,
-            reasons: Vec::new(),
+            ok: reasons.is_empty(),
+            reasons,
         },
         environment: environment::collect(&root),
         performance: Some(performance),
@@ -406,7 +434,15 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
         report::write_plots(performance, &out)?;
     }
     eprintln!("wrote {} and {}", json.display(), markdown.display());
-    Ok(ExitCode::SUCCESS)
+    if report.verdict.ok {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("verdict: FAIL");
+        for reason in &report.verdict.reasons {
+            eprintln!("  - {reason}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
 }
 
 /// Why a suite run is not green, one line per cause.

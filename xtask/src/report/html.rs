@@ -912,6 +912,23 @@ mod tests {
     }
 
     #[test]
+    fn end_to_end_table() {
+        let mut report = sample_report();
+        super::super::add_end_to_end(&mut report, 0);
+        let page = render_html(&report);
+        let start = page.find("id=\"performance\"").unwrap_or(0);
+        let section = &page[start..];
+        assert!(section.contains("<h3>End-to-end service benchmark</h3>"));
+        assert!(
+            section.contains("<td class=\"mono\">embedded</td><td class=\"cell\">1×3×1000</td>")
+        );
+        assert!(section.contains("<td class=\"cell c-ok\">PASS</td>"));
+        assert!(section.contains(
+            "<td class=\"cell c-warn\">not run: no broker: cargo xtask broker start</td>"
+        ));
+    }
+
+    #[test]
     fn mls_section() {
         let mut report = sample_report();
         report.run.claims.clear();

@@ -767,6 +767,44 @@ mod tests {
     }
 
     #[test]
+    fn end_to_end_table_and_claim() {
+        let mut report = sample_report();
+        super::super::add_end_to_end(&mut report, 0);
+        let text = render_markdown(&report);
+        let start = text
+            .find("**End-to-end service benchmark**")
+            .expect("end-to-end table");
+        let table = &text[start..];
+        assert!(table.contains("real MLS clients (MLS\\_128"), "{table}");
+        assert!(table.contains(
+            "| Bus | Shape | Payload | Messages/s | Per group | Deliveries/s | Latency p50 / p90 / p99 / max (ms) | Lost / duplicated / out of order | Result |"
+        ));
+        assert!(
+            table.contains(
+                "| embedded | 1×3×1000 | 64 B | 1,210 | 1,210 | 2,419 | 5.2 / 9.8 / 45 / 61 | 🟩 0 / 0 / 0 | 🟩 PASS |"
+            ),
+            "{table}"
+        );
+        assert!(table.contains(
+            "| kafka | 1×3×1000 | — | — | — | — | — | — | 🟨 not run: no broker: cargo xtask broker start |"
+        ));
+        assert!(text.contains("1,210 msg/s per group end to end (embedded bus, 1×3, p99 45 ms)"));
+        assert!(text.contains("(`perf-mls-throughput`)"));
+        assert!(text.contains("| ❌ refuted |"));
+        // bench.md has the same table.
+        let alone = super::render_performance_markdown(&report);
+        assert!(alone.contains("**End-to-end service benchmark**"));
+
+        let mut report = sample_report();
+        super::super::add_end_to_end(&mut report, 3);
+        let text = render_markdown(&report);
+        assert!(text.contains(
+            "| 🟥 3 / 0 / 0 | 🟥 FAIL: delivery check failed: 3 lost; g0-m1: message 17 of g0-m2 never arrived |"
+        ), "{text}");
+        assert!(text.contains("⚠️ not verified"));
+    }
+
+    #[test]
     fn mls_section() {
         let mut report = sample_report();
         report.run.claims.clear();

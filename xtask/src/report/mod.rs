@@ -263,6 +263,13 @@ impl<'a> Overview<'a> {
                 bad_files.len()
             ));
         }
+        let failed_runs = report
+            .performance
+            .as_ref()
+            .map_or(0, |p| p.end_to_end.iter().filter(|r| r.failed()).count());
+        if failed_runs > 0 {
+            problems.push(format!("{failed_runs} end-to-end benchmark run(s) failed"));
+        }
 
         let mut ok = report.verdict.ok;
         let mut reasons = report.verdict.reasons.clone();
@@ -581,6 +588,32 @@ pub(crate) fn add_mls_sets(report: &mut Report) {
         verdict: ClaimVerdict::Confirmed,
         reason: "three-member lifecycle".into(),
     });
+}
+
+/// Adds a performance section with the end-to-end benchmark: an embedded-bus run (losing `lost`
+/// messages) and a Kafka run not run for want of a broker, with the throughput claim.
+#[cfg(test)]
+pub(crate) fn add_end_to_end(report: &mut Report, lost: u64) {
+    use crate::end_to_end::tests::{not_run, run_from, sample_json};
+    let runs = vec![
+        run_from("embedded", &sample_json(1, 1209.6, lost), 1),
+        not_run("kafka", 1, crate::end_to_end::NO_BROKER),
+    ];
+    let perf = crate::bench::analyse(
+        crate::bench::Profile::Quick,
+        Vec::new(),
+        &crate::bench::Context {
+            end_to_end: &runs,
+            ..Default::default()
+        },
+    );
+    report.run.claims.extend(
+        perf.claims
+            .iter()
+            .filter(|c| c.id == "perf-mls-throughput")
+            .cloned(),
+    );
+    report.performance = Some(perf);
 }
 
 /// Adds a quick-profile performance section: an AEAD comparison in which Sonet is slower than
@@ -940,6 +973,53 @@ mod tests {
         let o = Overview::of(&report);
         assert!(o.ok, "{:?}", o.reasons);
         assert!(o.reasons.is_empty());
+    }
+
+    #[test]
+    fn a_failed_end_to_end_run_contradicts_a_pass_verdict() {
+        let clean = |lost| {
+            let mut report = sample_report();
+            report.run.sets.truncate(2);
+            report.run.sets.remove(0);
+            report.run.suites = vec!["fips203".into()];
+            report.run.errors.clear();
+            report.vectors.files.truncate(1);
+            report.verdict = Verdict {
+                ok: true,
+                reasons: Vec::new(),
+            };
+            add_end_to_end(&mut report, lost);
+            report
+        };
+        // A Kafka run not run is reported, not a failure.
+        let report = clean(0);
+        assert!(Overview::of(&report).ok);
+        let report = clean(3);
+        let o = Overview::of(&report);
+        assert!(!o.ok);
+        assert!(
+            o.reasons[0].contains("1 end-to-end benchmark run(s) failed"),
+            "{:?}",
+            o.reasons
+        );
+    }
+
+    #[test]
+    fn an_older_results_json_without_end_to_end_runs_is_read() -> anyhow::Result<()> {
+        let mut report = sample_report();
+        add_performance(&mut report);
+        let mut json = serde_json::to_value(&report)?;
+        let removed = json["performance"]
+            .as_object_mut()
+            .and_then(|p| p.remove("end_to_end"));
+        assert_eq!(removed, Some(serde_json::json!([])));
+        let back: Report = serde_json::from_value(json)?;
+        assert_eq!(back, report);
+        // And the new field round-trips.
+        add_end_to_end(&mut report, 0);
+        let back: Report = serde_json::from_str(&serde_json::to_string(&report)?)?;
+        assert_eq!(back, report);
+        Ok(())
     }
 
     #[test]

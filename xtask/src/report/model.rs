@@ -130,6 +130,93 @@ pub struct Performance {
     /// The design document's performance statements, measured here.
     #[serde(default)]
     pub claims: Vec<sonet_suites::results::Claim>,
+    /// The end-to-end service benchmark (`sonet loadgen --spawn`), one entry per planned run,
+    /// including those that did not run (with the reason).
+    #[serde(default)]
+    pub end_to_end: Vec<EndToEndRun>,
+}
+
+/// One `sonet loadgen --spawn` run: real MLS clients through the gRPC service on one bus.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndToEndRun {
+    /// `embedded-1x3x1000`: also the name of its loadgen JSON file.
+    pub name: String,
+    /// `embedded` or `kafka`.
+    pub bus: String,
+    /// The Kafka bootstrap address, for a Kafka run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brokers: Option<String>,
+    pub groups: u64,
+    pub members: u64,
+    pub messages_per_group: u64,
+    /// The logical cores of the machine the run shared (server and every client).
+    #[serde(default)]
+    pub cores: usize,
+    /// Why the run did not happen (e.g. no broker); `None` when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+    /// loadgen's figures, when it wrote them (also when the delivery check failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<EndToEndFigures>,
+    /// True when loadgen exited 0: every message delivered exactly once and in order.
+    pub ok: bool,
+    /// Why a run that happened did not pass: loadgen's exit status and message, its first
+    /// errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl EndToEndRun {
+    /// It ran and did not pass (a run that did not happen is neither passed nor failed).
+    pub fn failed(&self) -> bool {
+        self.not_run.is_none() && !self.ok
+    }
+
+    /// "1×3×1000" (groups × members × messages per group).
+    pub fn shape(&self) -> String {
+        format!(
+            "{}×{}×{}",
+            self.groups, self.members, self.messages_per_group
+        )
+    }
+}
+
+/// The figures of one loadgen run (its `--json` output, times in seconds, latencies in ms).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EndToEndFigures {
+    pub cipher_suite: String,
+    pub payload_bytes: u64,
+    pub messages_planned: u64,
+    pub messages_sent: u64,
+    pub send_errors: u64,
+    pub deliveries_expected: u64,
+    pub deliveries_received: u64,
+    pub lost: u64,
+    pub duplicates: u64,
+    pub out_of_order: u64,
+    pub receive_errors: u64,
+    pub stream_errors: u64,
+    pub setup_seconds: f64,
+    pub send_seconds: f64,
+    pub wall_seconds: f64,
+    /// Messages sent / wall time, all groups together.
+    pub messages_per_second: f64,
+    /// `messages_per_second` / groups.
+    pub messages_per_second_per_group: f64,
+    pub deliveries_per_second: f64,
+    pub latency_ms: LatencyFigures,
+}
+
+/// Send start to receipt by the subscriber's stream, nearest-rank percentiles, milliseconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyFigures {
+    pub samples: u64,
+    pub min: f64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
 }
 
 /// A default provider (`sonet::provider::default_for_*`) against this run's measurements.

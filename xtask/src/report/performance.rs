@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use super::model::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
 use super::Tone;
 
 /// The ratio below which a Sonet provider is flagged against the fastest peer.
@@ -63,7 +63,7 @@ fn rate(bytes: u64, ns: f64) -> String {
 }
 
 /// "81.2k/s".
-fn per_second(ns: f64) -> String {
+pub(crate) fn per_second(ns: f64) -> String {
     let ops = 1e9 / ns;
     if ops >= 1e6 {
         format!("{:.2}M/s", ops / 1e6)
@@ -189,6 +189,10 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
                 })
                 .collect(),
         });
+    }
+
+    if !perf.end_to_end.is_empty() {
+        tables.push(end_to_end_table(&perf.end_to_end, compact));
     }
 
     if !perf.comparisons.is_empty() && !compact {
@@ -341,6 +345,109 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
         });
     }
     tables
+}
+
+/// How many characters of a failed end-to-end run's errors the compact table shows.
+const COMPACT_ERRORS: usize = 200;
+
+/// "5.2", "45", "0.45" (milliseconds, without the unit).
+fn ms(value: f64) -> String {
+    if value >= 10.0 {
+        format!("{value:.0}")
+    } else if value >= 1.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// The end-to-end service benchmark: one row per planned run, including those not run.
+fn end_to_end_table(runs: &[EndToEndRun], compact: bool) -> Table {
+    use crate::end_to_end::count;
+    let cores = runs.iter().map(|r| r.cores).max().unwrap_or(0);
+    let suite = runs
+        .iter()
+        .find_map(|r| r.figures.as_ref())
+        .map(|f| format!(" ({})", f.cipher_suite))
+        .unwrap_or_default();
+    let kafka = runs
+        .iter()
+        .find_map(|r| r.brokers.as_deref())
+        .map(|b| format!("the Kafka-API broker at {b}"))
+        .unwrap_or_else(|| "a Kafka-API broker (none ran here)".to_owned());
+    let note = format!(
+        "sonet loadgen --spawn: a Sonet server and real MLS clients{suite} in one process on this \
+         {cores}-core machine, each client with its own gRPC connection over loopback; each group's \
+         members send in turn, all groups at once, and every delivery is checked (exactly once, in \
+         order per sender). Messages/s = messages sent / wall time (first send to last delivery), \
+         per group = that / groups; deliveries/s counts each receipt by each other member. \
+         Latency = send start (before encryption) to receipt by the subscriber's stream. Bus: \
+         embedded (in process) or Kafka ({kafka}). Shape = groups × members × messages per group."
+    );
+    let rows = runs
+        .iter()
+        .map(|run| {
+            let result = match (&run.not_run, run.ok) {
+                (Some(reason), _) => Cell::toned(format!("not run: {reason}"), Tone::Warn),
+                (None, true) => Cell::toned("PASS", Tone::Good),
+                (None, false) => {
+                    let errors = run.errors.join("; ");
+                    let errors = if compact {
+                        super::truncate(&errors, COMPACT_ERRORS)
+                    } else {
+                        errors
+                    };
+                    Cell::toned(format!("FAIL: {errors}"), Tone::Bad)
+                }
+            };
+            let mut row = vec![Cell::plain(&run.bus), Cell::plain(run.shape())];
+            match &run.figures {
+                Some(f) => {
+                    let l = &f.latency_ms;
+                    let checks = format!("{} / {} / {}", f.lost, f.duplicates, f.out_of_order);
+                    row.extend([
+                        Cell::plain(size(f.payload_bytes)),
+                        Cell::plain(count(f.messages_per_second)),
+                        Cell::plain(count(f.messages_per_second_per_group)),
+                        Cell::plain(count(f.deliveries_per_second)),
+                        Cell::plain(format!(
+                            "{} / {} / {} / {}",
+                            ms(l.p50),
+                            ms(l.p90),
+                            ms(l.p99),
+                            ms(l.max)
+                        )),
+                        if f.lost + f.duplicates + f.out_of_order == 0 {
+                            Cell::toned(checks, Tone::Good)
+                        } else {
+                            Cell::toned(checks, Tone::Bad)
+                        },
+                    ]);
+                }
+                None => row.extend((0..6).map(|_| Cell::plain("—"))),
+            }
+            row.push(result);
+            row
+        })
+        .collect();
+    Table {
+        title: "End-to-end service benchmark".into(),
+        note,
+        headers: [
+            "Bus",
+            "Shape",
+            "Payload",
+            "Messages/s",
+            "Per group",
+            "Deliveries/s",
+            "Latency p50 / p90 / p99 / max (ms)",
+            "Lost / duplicated / out of order",
+            "Result",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
 }
 
 /// A matrix row: its order (group, parameter compared numerically), then the parameter text.
