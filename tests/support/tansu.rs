@@ -120,29 +120,12 @@ impl Tansu {
             .append(true)
             .open(&log_path)?;
         writeln!(log, "--- sonet: starting tansu on {}", self.bootstrap())?;
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let mut command = Command::new(&self.bin);
+        let mut command = broker_command(&self.bin, self.port);
         command
-            .arg("broker")
-            .args(["--cluster-id", "sonet"])
-            .args(["--listener-url", &url])
-            .args(["--advertised-listener-url", &url])
-            .args(["--storage-engine", "sqlite:tansu.db"])
             .current_dir(&self.data_dir)
-            // Plain text in the log file (its tracing output is coloured otherwise).
-            .env("NO_COLOR", "1")
-            .env(
-                "RUST_LOG",
-                std::env::var_os(LOG_ENV)
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| OsString::from("warn")),
-            )
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
             .stderr(log);
-        for name in TANSU_ENV {
-            command.env_remove(name);
-        }
         let mut child = command.spawn().map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -174,6 +157,32 @@ impl Drop for Tansu {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
+/// The tansu command line for a broker on 127.0.0.1:`port` keeping its data in SQLite in the
+/// working folder, which the caller sets (as do `cargo xtask broker start` and [`Tansu`]).
+pub fn broker_command(bin: &Path, port: u16) -> Command {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let mut command = Command::new(bin);
+    command
+        .arg("broker")
+        .args(["--cluster-id", "sonet"])
+        .args(["--listener-url", &url])
+        .args(["--advertised-listener-url", &url])
+        // Relative: tansu reads sqlite:// paths against its working folder.
+        .args(["--storage-engine", "sqlite:tansu.db"])
+        // Plain text in the log file (its tracing output is coloured otherwise).
+        .env("NO_COLOR", "1")
+        .env(
+            "RUST_LOG",
+            std::env::var_os(LOG_ENV)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| OsString::from("warn")),
+        );
+    for name in TANSU_ENV {
+        command.env_remove(name);
+    }
+    command
+}
+
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?

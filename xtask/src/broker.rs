@@ -31,8 +31,8 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -48,20 +48,6 @@ pub const DEFAULT_PORT: u16 = 9092;
 pub const CACHE_ENV: &str = "SONET_CACHE_DIR";
 pub const BROKERS_ENV: &str = "SONET_KAFKA_BROKERS";
 pub const BIN_ENV: &str = "SONET_TANSU_BIN";
-pub const LOG_ENV: &str = "SONET_TANSU_LOG";
-/// All members of one cluster share this id; the tests' brokers are single-node clusters.
-const CLUSTER_ID: &str = "sonet";
-/// The storage URL, relative to the broker's working folder (its state folder).
-const STORAGE_ENGINE: &str = "sqlite:tansu.db";
-/// Environment variables tansu reads in place of missing flags, plus its telemetry endpoint.
-const TANSU_ENV: &[&str] = &[
-    "CLUSTER_ID",
-    "LISTENER_URL",
-    "ADVERTISED_LISTENER_URL",
-    "STORAGE_ENGINE",
-    "SCHEMA_REGISTRY",
-    "OTEL_EXPORTER_OTLP_ENDPOINT",
-];
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(10);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -518,30 +504,13 @@ impl State {
     }
 }
 
-/// The tansu command line for a broker on 127.0.0.1:`port` storing its data in SQLite in the
-/// working folder, which the caller sets (tests/support/tansu.rs uses the same flags).
-fn tansu_command(bin: &Path, port: u16) -> Command {
-    let url = format!("tcp://127.0.0.1:{port}");
-    let mut command = Command::new(bin);
-    command
-        .arg("broker")
-        .args(["--cluster-id", CLUSTER_ID])
-        .args(["--listener-url", &url])
-        .args(["--advertised-listener-url", &url])
-        .args(["--storage-engine", STORAGE_ENGINE])
-        // Plain text in the log file (its tracing output is coloured otherwise).
-        .env("NO_COLOR", "1")
-        .env(
-            "RUST_LOG",
-            std::env::var_os(LOG_ENV)
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| "warn".into()),
-        );
-    for name in TANSU_ENV {
-        command.env_remove(name);
-    }
-    command
-}
+/// The broker process helpers the end-to-end tests use too: one command line, one readiness
+/// probe.
+#[path = "../../tests/support/tansu.rs"]
+#[allow(dead_code)]
+mod tansu_process;
+
+use tansu_process::{api_versions, broker_command as tansu_command};
 
 fn start(state: &State, port: u16) -> Result<ExitCode> {
     if let Some(broker) = state.running()? {
@@ -753,70 +722,10 @@ fn process_is_tansu(pid: u32) -> bool {
     }
 }
 
-/// Sends a Kafka ApiVersions v0 request to `addr` and checks the answer (matching correlation
-/// id, no error, ApiVersions itself among the APIs listed); returns the number of APIs.
-fn api_versions(addr: SocketAddr, timeout: Duration) -> io::Result<usize> {
-    const API_VERSIONS: i16 = 18;
-    const CORRELATION_ID: i32 = 0x534f_4e54; // "SONT"
-    const CLIENT_ID: &[u8] = b"sonet-xtask";
-    let invalid = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
-
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    // Request header v1 (api_key, api_version, correlation_id, client_id); the v0 body is empty.
-    let mut request = Vec::with_capacity(4 + 10 + CLIENT_ID.len());
-    request.extend_from_slice(&((10 + CLIENT_ID.len()) as i32).to_be_bytes());
-    request.extend_from_slice(&API_VERSIONS.to_be_bytes());
-    request.extend_from_slice(&0i16.to_be_bytes());
-    request.extend_from_slice(&CORRELATION_ID.to_be_bytes());
-    request.extend_from_slice(&(CLIENT_ID.len() as i16).to_be_bytes());
-    request.extend_from_slice(CLIENT_ID);
-    stream.write_all(&request)?;
-
-    let no_answer = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!("no ApiVersions answer within {} ms", timeout.as_millis()),
-        ),
-        _ => e,
-    };
-    let mut size = [0; 4];
-    stream.read_exact(&mut size).map_err(no_answer)?;
-    let size = i32::from_be_bytes(size);
-    if !(10..=1 << 20).contains(&size) {
-        return Err(invalid(format!("ApiVersions response of {size} bytes")));
-    }
-    let mut response = vec![0; size as usize];
-    stream.read_exact(&mut response).map_err(no_answer)?;
-    // Response header v0 (correlation_id), then error_code, then [api_key min max].
-    let i16_at = |at: usize| i16::from_be_bytes([response[at], response[at + 1]]);
-    let i32_at = |at: usize| i32::from_be_bytes(response[at..at + 4].try_into().unwrap());
-    let correlation_id = i32_at(0);
-    if correlation_id != CORRELATION_ID {
-        return Err(invalid(format!(
-            "ApiVersions response for correlation id {correlation_id}"
-        )));
-    }
-    let error_code = i16_at(4);
-    if error_code != 0 {
-        return Err(invalid(format!("ApiVersions error code {error_code}")));
-    }
-    let count = usize::try_from(i32_at(6)).unwrap_or(0);
-    if count == 0 || response.len() < 10 + 6 * count {
-        return Err(invalid(format!(
-            "ApiVersions response listing {count} APIs in {size} bytes"
-        )));
-    }
-    if !(0..count).any(|i| i16_at(10 + 6 * i) == API_VERSIONS) {
-        return Err(invalid("ApiVersions response without ApiVersions".into()));
-    }
-    Ok(count)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     #[test]
     fn api_versions_is_checked_against_a_scripted_broker() {
