@@ -489,6 +489,14 @@ async fn removed_member_can_no_longer_read(bus: Bus) {
         .into_inner();
     assert_eq!(state.epoch, 2);
     assert_eq!(state.members, [b"alice".to_vec(), b"bob".to_vec()]);
+    // The removal just began epoch 2: far from the default 24-hour rotation policy.
+    let age_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+        - state.epoch_started_at_ms;
+    assert!(age_ms < 60_000, "epoch 2 began {age_ms} ms ago");
+    assert!(!state.rotation_due);
 }
 on_both_buses!(removed_member_can_no_longer_read);
 

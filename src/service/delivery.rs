@@ -51,6 +51,11 @@ pub fn scoped_message_id(sender: &[u8], client_message_id: &[u8], part: &str) ->
     digest[..MESSAGE_ID_LEN].to_vec()
 }
 
+/// Whether an epoch that began at `started_ms` is older than the rotation policy at `now_ms`.
+fn rotation_due(now_ms: u64, started_ms: u64, rotation_ms: u64) -> bool {
+    now_ms.saturating_sub(started_ms) > rotation_ms
+}
+
 fn check_group_id(group_id: &[u8]) -> Result<(), Status> {
     if group_id.is_empty() || group_id.len() > MAX_GROUP_ID_LEN {
         return Err(invalid(format!(
@@ -168,7 +173,7 @@ impl DeliveryService {
         let suite = cipher_suite(&self.state, suite)?;
         let (id, creator) = (group_id.clone(), caller.identity.clone());
         self.state
-            .db(move |store| store.create_group(&id, suite.id(), &creator))
+            .db(move |store| store.create_group(&id, suite.id(), &creator, now_ms()))
             .await?;
         self.state
             .metrics
@@ -320,7 +325,9 @@ impl DeliveryService {
         );
         let acceptance = self
             .state
-            .db(move |store| store.accept_commit(&id, framing.epoch, &message, &add, &remove))
+            .db(move |store| {
+                store.accept_commit(&id, framing.epoch, &message, &add, &remove, now_ms())
+            })
             .await?;
         let epoch = match acceptance {
             CommitAcceptance::Accepted { epoch } | CommitAcceptance::Duplicate { epoch } => epoch,
@@ -498,11 +505,15 @@ impl Delivery for DeliveryService {
             let group_id = request.into_inner().group_id;
             check_group_id(&group_id)?;
             let group = self.member_group(&caller, &group_id).await?;
+            let rotation = self.state.settings.epoch_rotation.as_millis() as u64;
+
             Ok(Response::new(GroupState {
                 group_id,
                 cipher_suite: u32::from(group.cipher_suite),
                 epoch: group.epoch,
                 members: group.members,
+                epoch_started_at_ms: group.epoch_started_at_ms,
+                rotation_due: rotation_due(now_ms(), group.epoch_started_at_ms, rotation),
             }))
         }
         .await;
@@ -564,5 +575,36 @@ impl Delivery for DeliveryService {
         }
         .await;
         self.state.observe("Delivery/Subscribe", result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_is_due_once_the_epoch_outlives_the_policy() {
+        let day = 24 * 3600 * 1000;
+        assert!(!rotation_due(day, 0, day));
+        assert!(rotation_due(day + 1, 0, day));
+        // A clock that went backwards never makes rotation due.
+        assert!(!rotation_due(0, day, day));
+    }
+
+    #[test]
+    fn message_ids_are_scoped_to_their_sender() {
+        let id = [7u8; MESSAGE_ID_LEN];
+        assert_ne!(
+            scoped_message_id(b"alice", &id, "application"),
+            scoped_message_id(b"bob", &id, "application")
+        );
+        assert_ne!(
+            scoped_message_id(b"alice", &id, "commit"),
+            scoped_message_id(b"alice", &id, "welcome")
+        );
+        assert_eq!(
+            scoped_message_id(b"alice", &id, "commit").len(),
+            MESSAGE_ID_LEN
+        );
     }
 }

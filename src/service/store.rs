@@ -52,6 +52,7 @@ pub struct GroupRecord {
     pub cipher_suite: u16,
     pub epoch: u64,
     pub members: Vec<Vec<u8>>,
+    pub epoch_started_at_ms: u64,
 }
 
 /// What accepting a commit did.
@@ -98,7 +99,8 @@ CREATE TABLE IF NOT EXISTS groups (
     group_id BLOB PRIMARY KEY,
     cipher_suite INTEGER NOT NULL,
     epoch INTEGER NOT NULL,
-    created_by BLOB NOT NULL
+    created_by BLOB NOT NULL,
+    epoch_started_at_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS members (
     group_id BLOB NOT NULL,
@@ -282,12 +284,18 @@ impl Store {
 
     // ---- groups ----------------------------------------------------------------------------
 
-    pub fn create_group(&self, group_id: &[u8], suite: u16, creator: &[u8]) -> Result<()> {
+    pub fn create_group(
+        &self,
+        group_id: &[u8],
+        suite: u16,
+        creator: &[u8],
+        now_ms: u64,
+    ) -> Result<()> {
         let mut connection = self.connection();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let inserted = tx.execute(
-            "INSERT OR IGNORE INTO groups VALUES (?1, ?2, 0, ?3)",
-            params![group_id, suite, creator],
+            "INSERT OR IGNORE INTO groups VALUES (?1, ?2, 0, ?3, ?4)",
+            params![group_id, suite, creator, as_i64(now_ms)],
         )?;
         if inserted == 0 {
             return Err(StoreError::GroupExists);
@@ -302,14 +310,20 @@ impl Store {
 
     pub fn group(&self, group_id: &[u8]) -> Result<Option<GroupRecord>> {
         let connection = self.connection();
-        let head: Option<(u16, u64)> = connection
+        let head: Option<(u16, u64, u64)> = connection
             .query_row(
-                "SELECT cipher_suite, epoch FROM groups WHERE group_id = ?1",
+                "SELECT cipher_suite, epoch, epoch_started_at_ms FROM groups WHERE group_id = ?1",
                 [group_id],
-                |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as u64)),
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get::<_, i64>(1)? as u64,
+                        row.get::<_, i64>(2)? as u64,
+                    ))
+                },
             )
             .optional()?;
-        let Some((cipher_suite, epoch)) = head else {
+        let Some((cipher_suite, epoch, epoch_started_at_ms)) = head else {
             return Ok(None);
         };
         let mut statement = connection
@@ -321,6 +335,7 @@ impl Store {
             cipher_suite,
             epoch,
             members,
+            epoch_started_at_ms,
         }))
     }
 
@@ -344,6 +359,7 @@ impl Store {
         message_id: &[u8],
         added: &[Vec<u8>],
         removed: &[Vec<u8>],
+        now_ms: u64,
     ) -> Result<CommitAcceptance> {
         let mut connection = self.connection();
         let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -376,8 +392,8 @@ impl Store {
             params![group_id, as_i64(epoch), message_id],
         )?;
         tx.execute(
-            "UPDATE groups SET epoch = ?2 WHERE group_id = ?1",
-            params![group_id, as_i64(epoch + 1)],
+            "UPDATE groups SET epoch = ?2, epoch_started_at_ms = ?3 WHERE group_id = ?1",
+            params![group_id, as_i64(epoch + 1), as_i64(now_ms)],
         )?;
         for identity in removed {
             tx.execute(
