@@ -9,7 +9,7 @@
 //! - The topic is created explicitly at start-up (many brokers, tansu among them, do not
 //!   auto-create topics).
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -40,7 +40,11 @@ pub struct KafkaSettings {
 /// A Kafka-backed [`MessageBus`].
 pub struct KafkaBus {
     settings: KafkaSettings,
-    producer: FutureProducer,
+    /// The producer and its generation. After a delivery timeout or a fatal error the
+    /// idempotent producer's state (producer id, epoch, sequence numbers) no longer matches the
+    /// broker's — tansu 0.6.0 then rejects every later produce — so it is replaced by a fresh
+    /// producer, which asks for a new producer id.
+    producer: RwLock<(u64, FutureProducer)>,
 }
 
 fn unavailable(e: KafkaError) -> BusError {
@@ -50,17 +54,60 @@ fn unavailable(e: KafkaError) -> BusError {
 impl KafkaBus {
     /// Creates the producer; nothing is contacted yet (see [`MessageBus::check`]).
     pub fn new(settings: KafkaSettings) -> Result<Arc<Self>, BusError> {
-        let producer = base_config(&settings)
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set(
-                "message.timeout.ms",
-                settings.delivery_timeout.as_millis().to_string(),
-            )
-            .set("linger.ms", "1")
-            .create()
-            .map_err(|e| BusError::Config(e.to_string()))?;
-        Ok(Arc::new(KafkaBus { settings, producer }))
+        let producer = new_producer(&settings)?;
+        Ok(Arc::new(KafkaBus {
+            settings,
+            producer: RwLock::new((0, producer)),
+        }))
+    }
+
+    fn current_producer(&self) -> (u64, FutureProducer) {
+        self.producer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces producer `generation` unless another task already did.
+    fn replace_producer(&self, generation: u64) -> Result<(), BusError> {
+        let mut current = self.producer.write().unwrap_or_else(|p| p.into_inner());
+        if current.0 == generation {
+            *current = (generation + 1, new_producer(&self.settings)?);
+            tracing::warn!(
+                generation = generation + 1,
+                "Kafka producer replaced after a delivery timeout or fatal error"
+            );
+        }
+        Ok(())
+    }
+}
+
+fn new_producer(settings: &KafkaSettings) -> Result<FutureProducer, BusError> {
+    base_config(settings)
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set(
+            "message.timeout.ms",
+            settings.delivery_timeout.as_millis().to_string(),
+        )
+        .set("linger.ms", "1")
+        .create()
+        .map_err(|e| BusError::Config(e.to_string()))
+}
+
+/// Errors after which the idempotent producer's sequence state cannot be trusted.
+fn poisons_producer(error: &KafkaError) -> bool {
+    match error {
+        KafkaError::MessageProduction(code) => matches!(
+            code,
+            RDKafkaErrorCode::MessageTimedOut
+                | RDKafkaErrorCode::Fatal
+                | RDKafkaErrorCode::OutOfOrderSequenceNumber
+                | RDKafkaErrorCode::UnknownProducerId
+                | RDKafkaErrorCode::InvalidProducerEpoch
+                | RDKafkaErrorCode::Unknown
+        ),
+        _ => false,
     }
 }
 
@@ -110,8 +157,8 @@ impl MessageBus for KafkaBus {
     }
 
     async fn publish(&self, record: Record) -> Result<Position, BusError> {
-        let delivery = self
-            .producer
+        let (generation, producer) = self.current_producer();
+        let delivery = match producer
             .send(
                 FutureRecord::to(&self.settings.topic)
                     .key(&record.key)
@@ -119,7 +166,15 @@ impl MessageBus for KafkaBus {
                 self.settings.delivery_timeout,
             )
             .await
-            .map_err(|(e, _)| unavailable(e))?;
+        {
+            Ok(delivery) => delivery,
+            Err((error, _)) => {
+                if poisons_producer(&error) {
+                    self.replace_producer(generation)?;
+                }
+                return Err(unavailable(error));
+            }
+        };
         Ok(Position {
             partition: delivery.partition,
             offset: delivery.offset,
@@ -146,7 +201,7 @@ impl MessageBus for KafkaBus {
     }
 
     async fn check(&self) -> Result<(), BusError> {
-        let producer = self.producer.clone();
+        let (_, producer) = self.current_producer();
         let topic = self.settings.topic.clone();
         tokio::task::spawn_blocking(move || {
             producer

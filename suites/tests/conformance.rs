@@ -9,6 +9,7 @@ mod conformance {
     pub mod interop;
     pub mod libcrux;
     pub mod peers;
+    pub mod service;
 }
 
 use std::process::ExitCode;
@@ -60,9 +61,10 @@ fn main() -> ExitCode {
     let names = selected_suites();
 
     // `interop` lives here because its peer, mls-rs, is a dev-dependency: the product never
-    // links it.
+    // links it. `service` starts servers, brokers and clients: test-harness work too.
     let mut all = suites::all();
     all.push(conformance::interop::SUITE);
+    all.push(conformance::service::SUITE);
     let mut run = SuiteRun::default();
     for name in &names {
         if !all.iter().any(|s| s.name == name) {
