@@ -80,7 +80,16 @@ fn recover(file: &mut File, path: &Path) -> Result<u64, BusError> {
         match read_frame(file, path, position)? {
             FrameRead::Frame { next, .. } => position = next,
             FrameRead::Torn(reason) => {
+                // A torn tail was never acknowledged; but a corrupted length field can look the
+                // same, so the bytes cut off are kept beside the log rather than destroyed.
+                let kept = path.with_extension(format!("log.torn-{position}"));
+                let mut tail = Vec::new();
+                file.seek(SeekFrom::Start(position))
+                    .and_then(|_| file.read_to_end(&mut tail))
+                    .and_then(|_| fs::write(&kept, &tail))
+                    .map_err(|e| BusError::io(&kept, e))?;
                 tracing::warn!(log = %path.display(), offset = position, %reason,
+                    kept = %kept.display(), bytes = tail.len(),
                     "cutting a torn frame at the end of the bus log (never acknowledged)");
                 file.set_len(position).map_err(|e| BusError::io(path, e))?;
                 file.sync_all().map_err(|e| BusError::io(path, e))?;
@@ -103,7 +112,7 @@ enum FrameRead {
 
 fn read_frame(file: &mut File, path: &Path, position: u64) -> Result<FrameRead, BusError> {
     let len = file.metadata().map_err(|e| BusError::io(path, e))?.len();
-    if len - position < HEADER_LEN {
+    if len.saturating_sub(position) < HEADER_LEN {
         return Ok(FrameRead::Torn("incomplete header".into()));
     }
     file.seek(SeekFrom::Start(position))
@@ -412,6 +421,8 @@ mod tests {
         fs::write(&log, &torn).unwrap();
         let bus = EmbeddedBus::open(&dir).unwrap();
         assert_eq!(fs::read(&log).unwrap(), intact);
+        let kept = log.with_extension(format!("log.torn-{}", intact.len()));
+        assert_eq!(fs::read(&kept).unwrap(), [5, 0, 0, 0, 9, 0]);
         let mut consumer = bus.consumer("workers").await.unwrap();
         for i in 0..3 {
             assert_eq!(consumer.next().await.unwrap().value, record(i).value);

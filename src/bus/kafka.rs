@@ -250,10 +250,11 @@ impl BusConsumer for KafkaConsumer {
                 Offset::Offset(delivered.offset + 1),
             )
             .map_err(unavailable)?;
-        let consumer = Arc::clone(&self.consumer);
-        tokio::task::spawn_blocking(move || consumer.commit(&offsets, CommitMode::Sync))
-            .await
-            .map_err(|e| BusError::Unavailable(e.to_string()))?
+        // Asynchronous: a synchronous commit blocks a thread until the group coordinator
+        // answers, indefinitely while the broker is gone (which also stalls runtime shutdown).
+        // A lost commit only means records are seen again, and delivery is idempotent.
+        self.consumer
+            .commit(&offsets, CommitMode::Async)
             .map_err(unavailable)
     }
 }

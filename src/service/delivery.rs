@@ -103,6 +103,25 @@ fn framing(
     Ok(framing)
 }
 
+/// Appends `messages` to the bus as one record keyed by the group.
+async fn publish_routed(
+    state: &SharedState,
+    group_id: &[u8],
+    messages: Vec<RoutedMessage>,
+) -> Result<(), Status> {
+    let record = Record {
+        key: group_id.to_vec(),
+        value: BusRecord { messages }.encode_to_vec(),
+    };
+    state.bus.publish(record).await.map_err(|e| {
+        state
+            .metrics
+            .inc("sonet_bus_errors_total", &[("operation", "publish")]);
+        bus_status(e)
+    })?;
+    Ok(())
+}
+
 impl DeliveryService {
     /// The group, which the caller must be a member of.
     async fn member_group(&self, caller: &Caller, group_id: &[u8]) -> Result<GroupRecord, Status> {
@@ -122,17 +141,7 @@ impl DeliveryService {
 
     /// Appends `messages` to the bus as one record keyed by the group.
     async fn publish(&self, group_id: &[u8], messages: Vec<RoutedMessage>) -> Result<(), Status> {
-        let record = Record {
-            key: group_id.to_vec(),
-            value: BusRecord { messages }.encode_to_vec(),
-        };
-        self.state.bus.publish(record).await.map_err(|e| {
-            self.state
-                .metrics
-                .inc("sonet_bus_errors_total", &[("operation", "publish")]);
-            bus_status(e)
-        })?;
-        Ok(())
+        publish_routed(&self.state, group_id, messages).await
     }
 
     fn routed(
@@ -219,8 +228,7 @@ impl DeliveryService {
         let scoped = scoped_message_id(&caller.identity, &message_id, "commit");
 
         // One commit at a time per group, from the epoch check until it is recorded.
-        let lock = self.state.group_lock(&group_id);
-        let _ordered = lock.lock().await;
+        let ordered = self.state.group_lock(&group_id).lock_owned().await;
         let group = self.member_group(&caller, &group_id).await?;
         if !welcome.is_empty() {
             let suite = crate::mls::welcome_suite(&welcome)
@@ -316,19 +324,27 @@ impl DeliveryService {
             }
             messages.push(routed);
         }
-        self.publish(&group_id, messages).await?;
         let (id, message, add, remove) = (
             group_id.clone(),
             scoped.clone(),
             added.clone(),
             removed.clone(),
         );
-        let acceptance = self
-            .state
-            .db(move |store| {
-                store.accept_commit(&id, framing.epoch, &message, &add, &remove, now_ms())
-            })
-            .await?;
+        let state = self.state.clone();
+        // Publishing and recording run as one task that a cancelled call cannot cut in half,
+        // holding the group's lock throughout: once the commit may be on the log, the group's
+        // epoch moves with it.
+        let acceptance = tokio::spawn(async move {
+            let _ordered = ordered;
+            publish_routed(&state, &id, messages).await?;
+            state
+                .db(move |store| {
+                    store.accept_commit(&id, framing.epoch, &message, &add, &remove, now_ms())
+                })
+                .await
+        })
+        .await
+        .map_err(|e| Status::internal(format!("commit task failed: {e}")))??;
         let epoch = match acceptance {
             CommitAcceptance::Accepted { epoch } | CommitAcceptance::Duplicate { epoch } => epoch,
         };

@@ -148,7 +148,11 @@ impl KeysService {
     async fn public_key(&self, key: Option<KeyRef>) -> Result<(KeyAlgorithm, Vec<u8>), Status> {
         match key.and_then(|k| k.key) {
             Some(KeyChoice::Service(service)) => {
-                let (record, _) = self.service_key(Some(service)).await?;
+                // Public operations never load the secret key.
+                let record = self
+                    .state
+                    .db(move |store| store.service_public_key(&service.key_id, service.version))
+                    .await?;
                 Ok((KeyAlgorithm::parse(&record.algorithm)?, record.public_key))
             }
             Some(KeyChoice::Public(public)) => {
@@ -194,6 +198,9 @@ impl Keys for KeysService {
             self.state.require_admin(&caller)?;
             let GenerateKeyRequest { algorithm, label } = request.into_inner();
             let algorithm = KeyAlgorithm::parse(&algorithm)?;
+            if label.len() > 256 {
+                return Err(invalid("label is limited to 256 bytes"));
+            }
             let mut id = [0u8; 8];
             getrandom::fill(&mut id).map_err(|e| Status::internal(e.to_string()))?;
             let info = self

@@ -208,7 +208,9 @@ pub(crate) fn store_status(error: StoreError) -> Status {
         StoreError::IdentityTaken => Status::permission_denied(error.to_string()),
         StoreError::GroupExists => Status::already_exists(error.to_string()),
         StoreError::NoSuchGroup | StoreError::NoSuchKey => Status::not_found(error.to_string()),
-        StoreError::EpochTaken { .. } => Status::aborted(error.to_string()),
+        StoreError::EpochTaken { .. } | StoreError::KeyVersionTaken => {
+            Status::aborted(error.to_string())
+        }
         StoreError::FutureEpoch { .. } => Status::failed_precondition(error.to_string()),
         StoreError::Sqlite(_) | StoreError::Io { .. } => {
             tracing::error!(%error, "store failure");

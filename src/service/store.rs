@@ -35,6 +35,8 @@ pub enum StoreError {
     FutureEpoch { epoch: u64, current: u64 },
     #[error("no such key")]
     NoSuchKey,
+    #[error("another rotation of this key happened at the same time; retry")]
+    KeyVersionTaken,
 }
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -520,6 +522,14 @@ impl Store {
             "UPDATE service_keys SET current = 0 WHERE key_id = ?1",
             [&record.key_id],
         )?;
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM service_keys WHERE key_id = ?1 AND version = ?2)",
+            params![record.key_id, record.version],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Err(StoreError::KeyVersionTaken);
+        }
         tx.execute(
             "INSERT INTO service_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
             params![
@@ -545,6 +555,19 @@ impl Store {
         )?;
         let rows = statement.query_map([algorithm], key_record)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// A key version (0 = current), without its secret key.
+    pub fn service_public_key(&self, key_id: &str, version: u32) -> Result<ServiceKeyRecord> {
+        self.connection()
+            .query_row(
+                "SELECT key_id, version, algorithm, label, public_key, created_at_ms, current
+                 FROM service_keys WHERE key_id = ?1 AND (version = ?2 OR (?2 = 0 AND current = 1))",
+                params![key_id, version],
+                key_record,
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchKey)
     }
 
     /// A key version (0 = current) with its secret key.
