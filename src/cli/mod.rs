@@ -10,8 +10,7 @@ pub mod serve;
 use std::fmt;
 use std::process::ExitCode;
 
-use sonet::service::client::{ClientError, ClientTls};
-use tonic::Code;
+use sonet::service::client::{code_name, ClientError, ClientTls};
 
 pub use args::Args;
 
@@ -82,29 +81,6 @@ impl fmt::Display for CliError {
 impl std::error::Error for CliError {}
 
 pub type CliResult<T> = Result<T, CliError>;
-
-/// The canonical name of a gRPC status code (`NOT_FOUND`), as grpc tools print it.
-pub fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
 
 /// An error with its chain of sources (`a: b: c`), since tonic's transport errors say little
 /// at the top level.

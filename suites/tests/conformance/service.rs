@@ -31,7 +31,7 @@ use sonet::hybrid::envelope::{self, EnvelopeSuite};
 use sonet::mls::{self, CipherSuite};
 use sonet::pqc::{KemAlgorithm, SignatureAlgorithm, SignedMessage};
 use sonet::service::client::{
-    connect, new_message_id, ClientError, ClientTls, Connection, Member, Received,
+    code_name, connect, new_message_id, ClientError, ClientTls, Connection, Member, Received,
 };
 use sonet::service::proto::{
     key_ref, CreateGroupRequest, DecapsulateRequest, EncapsulateRequest, GenerateKeyRequest,
@@ -658,28 +658,6 @@ fn run_job(def: &'static SetDef, bus: BusKind, set: &mut SetResult) {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
 
 fn status_text(status: &Status) -> String {
     format!(
