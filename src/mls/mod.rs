@@ -48,6 +48,7 @@ mod client;
 mod error;
 mod group;
 mod passive;
+pub mod primitives;
 mod routing;
 pub(crate) mod storage;
 mod suite;

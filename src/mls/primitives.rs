@@ -1,0 +1,702 @@
+//! The cryptographic primitives of every MLS cipher suite Sonet runs, on the project's own
+//! implementations: RFC 9420 suites 1–7 and the draft post-quantum suites
+//! (draft-ietf-mls-pq-ciphersuites, under the code points openmls 0.9 uses).
+//!
+//! Two consumers share this module and nothing else of each other: Sonet's openmls crypto
+//! provider and the independent RFC 9420 oracle ([`super::reference`]). A primitive is therefore
+//! checked by its own vector files (CAVP, Wycheproof, RFC 9180, FIPS 203/204) and, through both
+//! consumers, by the MLS files.
+//!
+//! - hash, HMAC and HKDF: SHA-2 through [`crate::provider::default_hkdf`] and the `sha2`/`hmac`
+//!   crates;
+//! - AEAD: [`crate::provider::default_aead`];
+//! - HPKE: [`crate::hybrid::hpke`] (DHKEM over X25519, X448, P-256/384/521, ML-KEM, X-Wing);
+//! - signatures: Ed25519 (`ed25519-dalek`), Ed448 (`ed448-goldilocks`), ECDSA over P-256/384/521
+//!   with DER signatures and SEC1 uncompressed public keys (RustCrypto `p256`/`p384`/`p521`,
+//!   RFC 6979 nonces), and ML-DSA-44/65/87 ([`crate::provider::default_signature`], pure mode,
+//!   empty context).
+//!
+//! Private signature keys are the 32-byte Ed25519 seed, the 57-byte Ed448 seed, the big-endian
+//! ECDSA scalar, or the ML-DSA secret key of FIPS 204.
+
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::hybrid::aead::AeadAlgorithm;
+use crate::hybrid::hpke::{self, AeadId, KdfId, KemId, ReceiverInputs, SenderInputs};
+use crate::hybrid::kdf::HashAlgorithm;
+use crate::pqc::{SignatureAlgorithm, SignedMessage, SigningRandomness};
+use crate::provider;
+use crate::secret::SecretBytes;
+
+/// Failures of a primitive. Messages name algorithms and lengths, never key material.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum PrimitiveError {
+    #[error("unknown MLS cipher suite {0:#06x}")]
+    UnknownSuite(u16),
+    #[error("unknown signature scheme {0:#06x}")]
+    UnknownSignatureScheme(u16),
+    #[error("malformed {what} for {algorithm}")]
+    MalformedKey {
+        algorithm: &'static str,
+        what: &'static str,
+    },
+    #[error("invalid signature")]
+    InvalidSignature,
+    #[error("signing with {0} failed")]
+    SigningFailed(&'static str),
+    #[error("AEAD authentication failed")]
+    AeadOpen,
+    #[error("AEAD {0}")]
+    Aead(String),
+    #[error("HKDF: {0}")]
+    Kdf(String),
+    #[error("HPKE: {0}")]
+    Hpke(#[from] hpke::HpkeError),
+    #[error("no {0} implementation is compiled in")]
+    MissingImplementation(&'static str),
+    #[error("the system random number generator failed")]
+    Rng,
+}
+
+pub type Result<T> = std::result::Result<T, PrimitiveError>;
+
+/// A TLS SignatureScheme (RFC 8446 §4.2.3, and the ML-DSA code points of
+/// draft-ietf-lamps-pq-composite / openmls 0.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignatureScheme {
+    EcdsaP256Sha256,
+    EcdsaP384Sha384,
+    EcdsaP521Sha512,
+    Ed25519,
+    Ed448,
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
+}
+
+impl SignatureScheme {
+    pub const ALL: [SignatureScheme; 8] = [
+        Self::EcdsaP256Sha256,
+        Self::EcdsaP384Sha384,
+        Self::EcdsaP521Sha512,
+        Self::Ed25519,
+        Self::Ed448,
+        Self::MlDsa44,
+        Self::MlDsa65,
+        Self::MlDsa87,
+    ];
+
+    pub const fn id(self) -> u16 {
+        match self {
+            Self::EcdsaP256Sha256 => 0x0403,
+            Self::EcdsaP384Sha384 => 0x0503,
+            Self::EcdsaP521Sha512 => 0x0603,
+            Self::Ed25519 => 0x0807,
+            Self::Ed448 => 0x0808,
+            Self::MlDsa44 => 0x0904,
+            Self::MlDsa65 => 0x0905,
+            Self::MlDsa87 => 0x0906,
+        }
+    }
+
+    pub fn from_id(id: u16) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.id() == id)
+            .ok_or(PrimitiveError::UnknownSignatureScheme(id))
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::EcdsaP256Sha256 => "ecdsa_secp256r1_sha256",
+            Self::EcdsaP384Sha384 => "ecdsa_secp384r1_sha384",
+            Self::EcdsaP521Sha512 => "ecdsa_secp521r1_sha512",
+            Self::Ed25519 => "ed25519",
+            Self::Ed448 => "ed448",
+            Self::MlDsa44 => "mldsa44",
+            Self::MlDsa65 => "mldsa65",
+            Self::MlDsa87 => "mldsa87",
+        }
+    }
+
+    fn ml_dsa(self) -> Option<SignatureAlgorithm> {
+        match self {
+            Self::MlDsa44 => Some(SignatureAlgorithm::MlDsa44),
+            Self::MlDsa65 => Some(SignatureAlgorithm::MlDsa65),
+            Self::MlDsa87 => Some(SignatureAlgorithm::MlDsa87),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SignatureScheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The algorithms of one MLS cipher suite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SuiteAlgorithms {
+    /// The code point (RFC 9420 §17.1, or openmls' provisional one for a draft suite).
+    pub id: u16,
+    pub name: &'static str,
+    pub hash: HashAlgorithm,
+    pub aead: AeadAlgorithm,
+    pub hpke: hpke::Suite,
+    pub signature: SignatureScheme,
+    /// A draft-ietf-mls-pq-ciphersuites suite: provisional code point, no upstream vectors.
+    pub draft: bool,
+}
+
+macro_rules! suites {
+    ($( $id:literal $name:ident: $kem:ident, $aead:ident, $hash:ident, $sig:ident, $draft:literal; )+) => {
+        /// Every suite Sonet runs: RFC 9420 suites 1–7, then the draft PQ suites.
+        pub const SUITES: &[SuiteAlgorithms] = &[$(
+            SuiteAlgorithms {
+                id: $id,
+                name: stringify!($name),
+                hash: HashAlgorithm::$hash,
+                aead: AeadAlgorithm::$aead,
+                hpke: hpke::Suite::new(KemId::$kem, kdf_for(HashAlgorithm::$hash), hpke_aead_for(AeadAlgorithm::$aead)),
+                signature: SignatureScheme::$sig,
+                draft: $draft,
+            },
+        )+];
+    };
+}
+
+suites! {
+    0x0001 MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519: DhkemX25519, Aes128Gcm, Sha256, Ed25519, false;
+    0x0002 MLS_128_DHKEMP256_AES128GCM_SHA256_P256: DhkemP256, Aes128Gcm, Sha256, EcdsaP256Sha256, false;
+    0x0003 MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519: DhkemX25519, ChaCha20Poly1305, Sha256, Ed25519, false;
+    0x0004 MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448: DhkemX448, Aes256Gcm, Sha512, Ed448, false;
+    0x0005 MLS_256_DHKEMP521_AES256GCM_SHA512_P521: DhkemP521, Aes256Gcm, Sha512, EcdsaP521Sha512, false;
+    0x0006 MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448: DhkemX448, ChaCha20Poly1305, Sha512, Ed448, false;
+    0x0007 MLS_256_DHKEMP384_AES256GCM_SHA384_P384: DhkemP384, Aes256Gcm, Sha384, EcdsaP384Sha384, false;
+    0x004D MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519: XWing, ChaCha20Poly1305, Sha256, Ed25519, true;
+    0x004E MLS_128_MLKEM768X25519_AES256GCM_SHA384_Ed25519: XWing, Aes256Gcm, Sha384, Ed25519, true;
+    0x004F MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519: XWing, Aes128Gcm, Sha256, Ed25519, true;
+    0x0050 MLS_128_MLKEM768_AES256GCM_SHA384_P256: MlKem768, Aes256Gcm, Sha384, EcdsaP256Sha256, true;
+    0x0051 MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65: MlKem768, Aes256Gcm, Sha384, MlDsa65, true;
+    0x0052 MLS_128_MLKEM768X25519_CHACHA20POLY1305_SHA384_MLDSA44: XWing, ChaCha20Poly1305, Sha384, MlDsa44, true;
+    0x0042 MLS_192_MLKEM1024_AES256GCM_SHA384_P384: MlKem1024, Aes256Gcm, Sha384, EcdsaP384Sha384, true;
+    0x0906 MLS_256_MLKEM1024_AES256GCM_SHA512_MLDSA87: MlKem1024, Aes256Gcm, Sha512, MlDsa87, true;
+    0x0907 MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87: MlKem1024, Aes256Gcm, Sha384, MlDsa87, true;
+    0xF042 MLS_128_MLKEM768_AES256GCM_SHA384_Ed25519: MlKem768, Aes256Gcm, Sha384, Ed25519, true;
+}
+
+/// The HPKE KDF of a suite is HKDF with the suite's hash (RFC 9420 §5.1).
+pub const fn kdf_for(hash: HashAlgorithm) -> KdfId {
+    match hash {
+        HashAlgorithm::Sha384 => KdfId::HkdfSha384,
+        HashAlgorithm::Sha512 => KdfId::HkdfSha512,
+        // SHA-1 is never an MLS hash; SHA-256 is the only other one.
+        HashAlgorithm::Sha1 | HashAlgorithm::Sha256 => KdfId::HkdfSha256,
+    }
+}
+
+pub const fn hpke_aead_for(aead: AeadAlgorithm) -> AeadId {
+    match aead {
+        AeadAlgorithm::Aes128Gcm => AeadId::Aes128Gcm,
+        AeadAlgorithm::ChaCha20Poly1305 => AeadId::ChaCha20Poly1305,
+        // AES-192-GCM is never an MLS AEAD; AES-256-GCM is the only other one.
+        AeadAlgorithm::Aes192Gcm | AeadAlgorithm::Aes256Gcm => AeadId::Aes256Gcm,
+    }
+}
+
+/// The algorithms of the suite with this code point.
+pub fn suite(id: u16) -> Result<&'static SuiteAlgorithms> {
+    SUITES
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or(PrimitiveError::UnknownSuite(id))
+}
+
+impl SuiteAlgorithms {
+    /// Nh: the hash (and KDF) output length.
+    pub fn hash_len(&self) -> usize {
+        self.hash.output_len()
+    }
+    /// Nk.
+    pub fn aead_key_len(&self) -> usize {
+        self.aead.key_len()
+    }
+    /// Nn.
+    pub fn aead_nonce_len(&self) -> usize {
+        self.aead.nonce_len()
+    }
+
+    pub fn hash(&self, data: &[u8]) -> Vec<u8> {
+        hash(self.hash, data)
+    }
+
+    pub fn mac(&self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        hmac(self.hash, key, data)
+    }
+
+    pub fn extract(&self, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes> {
+        hkdf_extract(self.hash, salt, ikm)
+    }
+
+    pub fn expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<SecretBytes> {
+        hkdf_expand(self.hash, prk, info, len)
+    }
+
+    pub fn aead_seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        aead_seal(self.aead, key, nonce, aad, plaintext)
+    }
+
+    pub fn aead_open(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>> {
+        aead_open(self.aead, key, nonce, aad, ciphertext)
+    }
+
+    /// HPKE base-mode single-shot seal: `(kem_output, ciphertext)`.
+    pub fn hpke_seal(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Vec<u8>, Vec<u8>)> {
+        Ok(hpke::seal(
+            self.hpke,
+            &SenderInputs::base(),
+            public_key,
+            info,
+            aad,
+            plaintext,
+            None,
+        )?)
+    }
+
+    /// HPKE base-mode single-shot open.
+    pub fn hpke_open(
+        &self,
+        private_key: &[u8],
+        kem_output: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>> {
+        Ok(hpke::open(
+            self.hpke,
+            &ReceiverInputs::base(),
+            private_key,
+            kem_output,
+            info,
+            aad,
+            ciphertext,
+        )?)
+    }
+
+    /// DeriveKeyPair of the suite's HPKE KEM: `(private_key, public_key)`.
+    pub fn derive_hpke_key_pair(&self, ikm: &[u8]) -> (SecretBytes, Vec<u8>) {
+        hpke::derive_keypair(self.hpke.kem, ikm)
+    }
+
+    pub fn generate_signature_key(&self) -> Result<(SecretBytes, Vec<u8>)> {
+        generate_signature_key(self.signature)
+    }
+
+    pub fn sign(&self, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>> {
+        sign(self.signature, private_key, message)
+    }
+
+    pub fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
+        verify(self.signature, public_key, message, signature)
+    }
+}
+
+pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    match algorithm {
+        HashAlgorithm::Sha1 => sha1::Sha1::digest(data).to_vec(),
+        HashAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
+        HashAlgorithm::Sha384 => sha2::Sha384::digest(data).to_vec(),
+        HashAlgorithm::Sha512 => sha2::Sha512::digest(data).to_vec(),
+    }
+}
+
+pub fn hmac(algorithm: HashAlgorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    fn run<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
+        // HMAC takes keys of any length, so construction cannot fail.
+        let mut mac = <M as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
+    }
+    match algorithm {
+        HashAlgorithm::Sha1 => run::<hmac::Hmac<sha1::Sha1>>(key, data),
+        HashAlgorithm::Sha256 => run::<hmac::Hmac<sha2::Sha256>>(key, data),
+        HashAlgorithm::Sha384 => run::<hmac::Hmac<sha2::Sha384>>(key, data),
+        HashAlgorithm::Sha512 => run::<hmac::Hmac<sha2::Sha512>>(key, data),
+    }
+}
+
+fn kdf(algorithm: HashAlgorithm) -> Result<&'static dyn crate::hybrid::kdf::Hkdf> {
+    provider::default_hkdf(algorithm).ok_or(PrimitiveError::MissingImplementation("HKDF"))
+}
+
+pub fn hkdf_extract(algorithm: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes> {
+    kdf(algorithm)?
+        .extract(salt, ikm)
+        .map_err(|e| PrimitiveError::Kdf(e.to_string()))
+}
+
+pub fn hkdf_expand(
+    algorithm: HashAlgorithm,
+    prk: &[u8],
+    info: &[u8],
+    len: usize,
+) -> Result<SecretBytes> {
+    kdf(algorithm)?
+        .expand(prk, info, len)
+        .map_err(|e| PrimitiveError::Kdf(e.to_string()))
+}
+
+fn aead(algorithm: AeadAlgorithm) -> Result<&'static dyn crate::hybrid::aead::Aead> {
+    provider::default_aead(algorithm).ok_or(PrimitiveError::MissingImplementation("AEAD"))
+}
+
+pub fn aead_seal(
+    algorithm: AeadAlgorithm,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    aead(algorithm)?
+        .seal(key, nonce, aad, plaintext)
+        .map_err(|e| PrimitiveError::Aead(e.to_string()))
+}
+
+pub fn aead_open(
+    algorithm: AeadAlgorithm,
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>> {
+    use crate::hybrid::aead::AeadError;
+    aead(algorithm)?
+        .open(key, nonce, aad, ciphertext)
+        .map_err(|e| match e {
+            AeadError::AuthenticationFailed => PrimitiveError::AeadOpen,
+            other => PrimitiveError::Aead(other.to_string()),
+        })
+}
+
+fn malformed(scheme: SignatureScheme, what: &'static str) -> PrimitiveError {
+    PrimitiveError::MalformedKey {
+        algorithm: scheme.name(),
+        what,
+    }
+}
+
+fn random<const N: usize>() -> Result<zeroize::Zeroizing<[u8; N]>> {
+    let mut bytes = zeroize::Zeroizing::new([0u8; N]);
+    getrandom::fill(&mut *bytes).map_err(|_| PrimitiveError::Rng)?;
+    Ok(bytes)
+}
+
+/// A fresh signature key pair: `(private_key, public_key)`.
+pub fn generate_signature_key(scheme: SignatureScheme) -> Result<(SecretBytes, Vec<u8>)> {
+    let private = match scheme {
+        SignatureScheme::Ed25519 => SecretBytes::from(&random::<32>()?[..]),
+        SignatureScheme::Ed448 => SecretBytes::from(&random::<57>()?[..]),
+        SignatureScheme::EcdsaP256Sha256 => ecdsa_scalar::<p256::NistP256>()?,
+        SignatureScheme::EcdsaP384Sha384 => ecdsa_scalar::<p384::NistP384>()?,
+        SignatureScheme::EcdsaP521Sha512 => ecdsa_scalar::<p521::NistP521>()?,
+        SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
+            let pair = ml_dsa(scheme)?
+                .generate()
+                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
+            return Ok((pair.secret_key, pair.public_key));
+        }
+    };
+    let public = signature_public_key(scheme, private.as_bytes())?;
+    Ok((private, public))
+}
+
+/// A random scalar in [1, n−1], encoded big-endian at the field size.
+fn ecdsa_scalar<C>() -> Result<SecretBytes>
+where
+    C: elliptic_curve::CurveArithmetic,
+{
+    use elliptic_curve::ff::PrimeField;
+    loop {
+        let mut repr = <C::Scalar as PrimeField>::Repr::default();
+        getrandom::fill(AsMut::<[u8]>::as_mut(&mut repr)).map_err(|_| PrimitiveError::Rng)?;
+        // Rejection sampling: retry the (negligibly rare) zero or out-of-range draws.
+        let scalar: Option<C::Scalar> = C::Scalar::from_repr(repr.clone()).into();
+        if let Some(scalar) = scalar {
+            if !bool::from(elliptic_curve::ff::Field::is_zero(&scalar)) {
+                let bytes = SecretBytes::from(AsRef::<[u8]>::as_ref(&repr));
+                zeroize::Zeroize::zeroize(AsMut::<[u8]>::as_mut(&mut repr));
+                return Ok(bytes);
+            }
+        }
+    }
+}
+
+/// The public key of a private signature key (ML-DSA keys carry theirs inside; FIPS 204's secret
+/// key encoding does not, so ML-DSA is refused here).
+pub fn signature_public_key(scheme: SignatureScheme, private_key: &[u8]) -> Result<Vec<u8>> {
+    match scheme {
+        SignatureScheme::Ed25519 => {
+            let seed: [u8; 32] = private_key
+                .try_into()
+                .map_err(|_| malformed(scheme, "private key"))?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
+                .verifying_key()
+                .to_bytes()
+                .to_vec())
+        }
+        SignatureScheme::Ed448 => {
+            let key = ed448_goldilocks::SigningKey::try_from(private_key)
+                .map_err(|_| malformed(scheme, "private key"))?;
+            Ok(key.verifying_key().to_bytes().to_vec())
+        }
+        SignatureScheme::EcdsaP256Sha256 => ecdsa_public::<p256::NistP256>(scheme, private_key),
+        SignatureScheme::EcdsaP384Sha384 => ecdsa_public::<p384::NistP384>(scheme, private_key),
+        SignatureScheme::EcdsaP521Sha512 => ecdsa_public::<p521::NistP521>(scheme, private_key),
+        SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
+            Err(malformed(scheme, "private key without its public key"))
+        }
+    }
+}
+
+fn ecdsa_public<C>(scheme: SignatureScheme, private_key: &[u8]) -> Result<Vec<u8>>
+where
+    C: elliptic_curve::CurveArithmetic,
+    C::AffinePoint: elliptic_curve::sec1::ToSec1Point<C>,
+    C::FieldBytesSize: elliptic_curve::sec1::ModulusSize,
+{
+    use elliptic_curve::sec1::ToSec1Point;
+    let secret = elliptic_curve::SecretKey::<C>::from_slice(private_key)
+        .map_err(|_| malformed(scheme, "private key"))?;
+    // SEC1 uncompressed, as RFC 9420 §5.1.1 requires for ECDSA keys.
+    Ok(secret
+        .public_key()
+        .as_affine()
+        .to_sec1_point(false)
+        .as_bytes()
+        .to_vec())
+}
+
+fn ml_dsa(scheme: SignatureScheme) -> Result<&'static dyn crate::pqc::Signature> {
+    let algorithm = scheme
+        .ml_dsa()
+        .ok_or(PrimitiveError::UnknownSignatureScheme(scheme.id()))?;
+    provider::default_signature(algorithm).ok_or(PrimitiveError::MissingImplementation("ML-DSA"))
+}
+
+/// Signs `message` (the whole message: ECDSA hashes it with the scheme's hash, EdDSA and ML-DSA
+/// sign it directly). ECDSA and EdDSA are deterministic; ML-DSA is hedged.
+pub fn sign(scheme: SignatureScheme, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>> {
+    match scheme {
+        SignatureScheme::Ed25519 => {
+            use ed25519_dalek::Signer;
+            let seed: [u8; 32] = private_key
+                .try_into()
+                .map_err(|_| malformed(scheme, "private key"))?;
+            Ok(ed25519_dalek::SigningKey::from_bytes(&seed)
+                .sign(message)
+                .to_bytes()
+                .to_vec())
+        }
+        SignatureScheme::Ed448 => {
+            let key = ed448_goldilocks::SigningKey::try_from(private_key)
+                .map_err(|_| malformed(scheme, "private key"))?;
+            Ok(key.sign_raw(message).to_bytes().to_vec())
+        }
+        SignatureScheme::EcdsaP256Sha256 => {
+            let key = p256::ecdsa::SigningKey::from_slice(private_key)
+                .map_err(|_| malformed(scheme, "private key"))?;
+            let signature: p256::ecdsa::Signature = signature::Signer::try_sign(&key, message)
+                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        SignatureScheme::EcdsaP384Sha384 => {
+            let key = p384::ecdsa::SigningKey::from_slice(private_key)
+                .map_err(|_| malformed(scheme, "private key"))?;
+            let signature: p384::ecdsa::Signature = signature::Signer::try_sign(&key, message)
+                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        SignatureScheme::EcdsaP521Sha512 => {
+            let key = p521::ecdsa::SigningKey::from_slice(private_key)
+                .map_err(|_| malformed(scheme, "private key"))?;
+            let signature: p521::ecdsa::Signature = signature::Signer::try_sign(&key, message)
+                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
+            Ok(signature.to_der().as_bytes().to_vec())
+        }
+        SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
+            let rnd = random::<32>()?;
+            ml_dsa(scheme)?
+                .sign(
+                    private_key,
+                    SignedMessage::pure(message),
+                    SigningRandomness::Hedged(&rnd[..]),
+                )
+                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))
+        }
+    }
+}
+
+/// Verifies a signature over the whole `message`; any failure, including a malformed signature,
+/// is [`PrimitiveError::InvalidSignature`], and a malformed public key is
+/// [`PrimitiveError::MalformedKey`].
+pub fn verify(
+    scheme: SignatureScheme,
+    public_key: &[u8],
+    message: &[u8],
+    signature_bytes: &[u8],
+) -> Result<()> {
+    use signature::Verifier;
+    fn invalid<E>(_: E) -> PrimitiveError {
+        PrimitiveError::InvalidSignature
+    }
+    match scheme {
+        SignatureScheme::Ed25519 => {
+            let public: [u8; 32] = public_key
+                .try_into()
+                .map_err(|_| malformed(scheme, "public key"))?;
+            let key = ed25519_dalek::VerifyingKey::from_bytes(&public)
+                .map_err(|_| malformed(scheme, "public key"))?;
+            let signature = ed25519_dalek::Signature::from_slice(signature_bytes)
+                .map_err(|_| PrimitiveError::InvalidSignature)?;
+            key.verify_strict(message, &signature).map_err(invalid)
+        }
+        SignatureScheme::Ed448 => {
+            let key = ed448_goldilocks::VerifyingKey::from_bytes(
+                public_key
+                    .try_into()
+                    .map_err(|_| malformed(scheme, "public key"))?,
+            )
+            .map_err(|_| malformed(scheme, "public key"))?;
+            let signature = ed448_goldilocks::Signature::try_from(signature_bytes)
+                .map_err(|_| PrimitiveError::InvalidSignature)?;
+            key.verify_raw(&signature, message).map_err(invalid)
+        }
+        SignatureScheme::EcdsaP256Sha256 => {
+            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                .map_err(|_| malformed(scheme, "public key"))?;
+            let signature = p256::ecdsa::Signature::from_der(signature_bytes)
+                .map_err(|_| PrimitiveError::InvalidSignature)?;
+            key.verify(message, &signature).map_err(invalid)
+        }
+        SignatureScheme::EcdsaP384Sha384 => {
+            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                .map_err(|_| malformed(scheme, "public key"))?;
+            let signature = p384::ecdsa::Signature::from_der(signature_bytes)
+                .map_err(|_| PrimitiveError::InvalidSignature)?;
+            key.verify(message, &signature).map_err(invalid)
+        }
+        SignatureScheme::EcdsaP521Sha512 => {
+            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
+                .map_err(|_| malformed(scheme, "public key"))?;
+            let signature = p521::ecdsa::Signature::from_der(signature_bytes)
+                .map_err(|_| PrimitiveError::InvalidSignature)?;
+            key.verify(message, &signature).map_err(invalid)
+        }
+        SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
+            ml_dsa(scheme)?
+                .verify(public_key, SignedMessage::pure(message), signature_bytes)
+                .map_err(|e| match e {
+                    crate::pqc::PqcError::InvalidSignature => PrimitiveError::InvalidSignature,
+                    _ => malformed(scheme, "public key or signature"),
+                })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_suite_is_listed_once_with_consistent_algorithms() {
+        for (i, s) in SUITES.iter().enumerate() {
+            assert!(SUITES[..i].iter().all(|t| t.id != s.id), "{} twice", s.name);
+            assert_eq!(suite(s.id).map(|t| t.name), Ok(s.name));
+            assert_eq!(s.draft, s.id > 7, "{}", s.name);
+            assert_eq!(s.hpke.kdf, kdf_for(s.hash));
+        }
+        assert_eq!(
+            suite(0x0008).map(|s| s.id),
+            Err(PrimitiveError::UnknownSuite(8))
+        );
+    }
+
+    #[test]
+    fn every_signature_scheme_signs_verifies_and_rejects_a_changed_message() {
+        for scheme in SignatureScheme::ALL {
+            let (private, public) = generate_signature_key(scheme).unwrap();
+            let signature = sign(scheme, private.as_bytes(), b"message").unwrap();
+            verify(scheme, &public, b"message", &signature).unwrap();
+            assert_eq!(
+                verify(scheme, &public, b"messagf", &signature),
+                Err(PrimitiveError::InvalidSignature),
+                "{scheme}"
+            );
+            let mut truncated = signature.clone();
+            truncated.pop();
+            assert!(verify(scheme, &public, b"message", &truncated).is_err());
+            if !matches!(
+                scheme,
+                SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87
+            ) {
+                assert_eq!(
+                    signature_public_key(scheme, private.as_bytes()).unwrap(),
+                    public
+                );
+            }
+            assert!(matches!(
+                verify(scheme, &public[1..], b"message", &signature),
+                Err(PrimitiveError::MalformedKey { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn every_suite_round_trips_hpke_and_aead() {
+        for s in SUITES {
+            let (private, public) = s.derive_hpke_key_pair(&[7u8; 64]);
+            let (kem_output, ct) = s.hpke_seal(&public, b"info", b"aad", b"secret").unwrap();
+            assert_eq!(
+                s.hpke_open(private.as_bytes(), &kem_output, b"info", b"aad", &ct)
+                    .unwrap(),
+                b"secret"
+            );
+            assert!(s
+                .hpke_open(private.as_bytes(), &kem_output, b"infp", b"aad", &ct)
+                .is_err());
+            let key = vec![1u8; s.aead_key_len()];
+            let nonce = vec![2u8; s.aead_nonce_len()];
+            let sealed = s.aead_seal(&key, &nonce, b"aad", b"pt").unwrap();
+            assert_eq!(s.aead_open(&key, &nonce, b"aad", &sealed).unwrap(), b"pt");
+            assert_eq!(
+                s.aead_open(&key, &nonce, b"aae", &sealed),
+                Err(PrimitiveError::AeadOpen)
+            );
+            assert_eq!(s.hash(b"").len(), s.hash_len());
+            assert_eq!(s.mac(b"k", b"d").len(), s.hash_len());
+        }
+    }
+}
