@@ -443,7 +443,7 @@ where
         let mut repr = <C::Scalar as PrimeField>::Repr::default();
         getrandom::fill(AsMut::<[u8]>::as_mut(&mut repr)).map_err(|_| PrimitiveError::Rng)?;
         // Rejection sampling: retry the (negligibly rare) zero or out-of-range draws.
-        let scalar: Option<C::Scalar> = C::Scalar::from_repr(repr.clone()).into();
+        let scalar: Option<C::Scalar> = C::Scalar::from_repr(repr).into();
         if let Some(scalar) = scalar {
             if !bool::from(elliptic_curve::ff::Field::is_zero(&scalar)) {
                 let bytes = SecretBytes::from(AsRef::<[u8]>::as_ref(&repr));
