@@ -49,6 +49,7 @@ mod error;
 mod group;
 mod passive;
 pub mod primitives;
+pub mod reference;
 mod routing;
 pub(crate) mod storage;
 mod suite;

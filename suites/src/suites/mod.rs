@@ -11,6 +11,7 @@ pub mod hpke;
 pub mod hybrid;
 pub mod kats;
 pub mod rfc9420;
+pub mod rfc9420_reference;
 pub mod rsp;
 pub mod wycheproof;
 pub mod xwing;

@@ -92,6 +92,7 @@ fn jobs() -> Vec<Job> {
         PROVIDER,
         welcome_set,
     ));
+    jobs.extend(super::rfc9420_reference::jobs(SUITE.name));
     jobs
 }
 

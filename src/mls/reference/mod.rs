@@ -1,0 +1,35 @@
+//! An independent RFC 9420 oracle: the protocol's derivations written from the RFC on Sonet's
+//! own primitives ([`crate::mls::primitives`]), sharing no code with openmls beyond those
+//! primitives. The conformance suite checks every field of the mlswg vector files with it, and
+//! the differential run checks openmls against it epoch by epoch.
+//!
+//! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
+//! - [`tree_math`]: array-based tree math (Appendix C);
+//! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
+//!   EncryptWithLabel.
+//!
+//! Nothing here is meant for production messaging: it favours transparency over speed and keeps
+//! secrets in [`SecretBytes`](crate::secret::SecretBytes) only where they leave the module.
+
+pub mod codec;
+pub mod labeled;
+pub mod tree_math;
+
+use thiserror::Error;
+
+use crate::mls::primitives::PrimitiveError;
+
+/// Why the oracle refused or failed.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ReferenceError {
+    #[error("cannot decode {what}: {reason}")]
+    Decode { what: &'static str, reason: String },
+    #[error("tree math: {0}")]
+    TreeMath(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Primitive(#[from] PrimitiveError),
+}
+
+pub type Result<T> = std::result::Result<T, ReferenceError>;

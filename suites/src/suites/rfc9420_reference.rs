@@ -1,0 +1,276 @@
+//! RFC 9420 vector files checked by Sonet's independent oracle, `sonet::mls::reference`: every
+//! field of every case, for every cipher suite the file holds. Registered in the `rfc9420` suite
+//! under the provider name [`PROVIDER`], beside the engine's (openmls) sets.
+
+use serde_json::Value;
+use sonet::mls::primitives::{self, SuiteAlgorithms};
+use sonet::mls::reference::{labeled, tree_math, ReferenceError};
+
+use crate::results::SetResult;
+use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
+use crate::vectors::VectorStore;
+
+pub const PROVIDER: &str = "sonet-reference";
+
+pub fn jobs(suite: &'static str) -> Vec<Job> {
+    vec![
+        Job::new(suite, "mls/tree-math.json", PROVIDER, tree_math_set),
+        Job::new(suite, "mls/crypto-basics.json", PROVIDER, |store, set| {
+            per_suite_set(
+                store,
+                "mls/crypto-basics.json",
+                "crypto-basics",
+                set,
+                crypto_basics_case,
+            )
+        }),
+    ]
+}
+
+/// Reads a pinned JSON array and announces its case count.
+pub(crate) fn read_cases(
+    store: &VectorStore,
+    path: &str,
+    set: &mut SetResult,
+) -> Result<Vec<Value>, String> {
+    let (json, source) = store.read_json(path).map_err(|e| e.to_string())?;
+    set.sources.push(source);
+    match json {
+        Value::Array(entries) => {
+            set.expected_cases = Some(entries.len() as u64);
+            Ok(entries)
+        }
+        _ => Err(format!("{path}: not a JSON array")),
+    }
+}
+
+/// Runs `check` on every entry of a file whose entries carry a `cipher_suite`; an entry for a
+/// suite the primitives do not implement is `unsupported`, never skipped.
+pub(crate) fn per_suite_set(
+    store: &VectorStore,
+    path: &str,
+    kind: &str,
+    set: &mut SetResult,
+    check: fn(&'static SuiteAlgorithms, &Value) -> CaseResult,
+) -> Result<(), String> {
+    let entries = read_cases(store, path, set)?;
+    for (index, entry) in entries.iter().enumerate() {
+        let (params, result) = match entry_suite(entry) {
+            Ok(suite) => (suite.name.to_owned(), check(suite, entry)),
+            Err((params, e)) => (params, Err(e)),
+        };
+        record(set, format!("case {index}"), &params, kind, result);
+    }
+    Ok(())
+}
+
+fn entry_suite(entry: &Value) -> Result<&'static SuiteAlgorithms, (String, CaseError)> {
+    let id = entry
+        .get("cipher_suite")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| {
+            (
+                "cipher suite ?".to_owned(),
+                CaseError::Fail("vector has no cipher_suite".into()),
+            )
+        })?;
+    u16::try_from(id)
+        .ok()
+        .and_then(|id| primitives::suite(id).ok())
+        .ok_or_else(|| {
+            (
+                format!("cipher suite {id}"),
+                CaseError::Unsupported(format!("cipher suite {id} is not implemented")),
+            )
+        })
+}
+
+/// An oracle error: the vector is valid, so refusing it is a failure.
+pub(crate) fn oracle(what: &str) -> impl Fn(ReferenceError) -> CaseError + '_ {
+    move |e| CaseError::Fail(format!("{what}: {e}"))
+}
+
+pub(crate) fn field<'a>(entry: &'a Value, name: &str) -> Result<&'a Value, CaseError> {
+    entry
+        .get(name)
+        .ok_or_else(|| CaseError::Fail(format!("vector has no field {name:?}")))
+}
+
+pub(crate) fn u64_field(entry: &Value, name: &str) -> Result<u64, CaseError> {
+    field(entry, name)?
+        .as_u64()
+        .ok_or_else(|| CaseError::Fail(format!("field {name:?} is not an unsigned integer")))
+}
+
+pub(crate) fn text_field<'a>(entry: &'a Value, name: &str) -> Result<&'a str, CaseError> {
+    field(entry, name)?
+        .as_str()
+        .ok_or_else(|| CaseError::Fail(format!("field {name:?} is not a string")))
+}
+
+fn int<T: TryFrom<u64>>(entry: &Value, name: &str) -> Result<T, CaseError> {
+    T::try_from(u64_field(entry, name)?)
+        .map_err(|_| CaseError::Fail(format!("field {name:?} is out of range")))
+}
+
+fn tree_math_set(store: &VectorStore, set: &mut SetResult) -> Result<(), String> {
+    let entries = read_cases(store, "mls/tree-math.json", set)?;
+    for (index, entry) in entries.iter().enumerate() {
+        let params = match entry.get("n_leaves").and_then(Value::as_u64) {
+            Some(n) => format!("{n} leaves"),
+            None => "? leaves".to_owned(),
+        };
+        record(
+            set,
+            format!("case {index}"),
+            &params,
+            "tree-math",
+            tree_math_case(entry),
+        );
+    }
+    Ok(())
+}
+
+/// Compares one per-node column (`left`, `right`, `parent`, `sibling`) with the oracle, where
+/// `null` means the oracle must refuse (a leaf has no children, the root no parent).
+fn node_column(
+    entry: &Value,
+    name: &str,
+    n_nodes: u32,
+    f: impl Fn(u32) -> sonet::mls::reference::Result<u32>,
+) -> Result<(), CaseError> {
+    let column = field(entry, name)?
+        .as_array()
+        .ok_or_else(|| CaseError::Fail(format!("{name} is not an array")))?;
+    if column.len() != n_nodes as usize {
+        return Err(CaseError::Fail(format!(
+            "{name} has {} entries for {n_nodes} nodes",
+            column.len()
+        )));
+    }
+    for (x, want) in column.iter().enumerate() {
+        let got = f(x as u32).ok();
+        let want = match want {
+            Value::Null => None,
+            v => Some(
+                v.as_u64()
+                    .and_then(|v| u32::try_from(v).ok())
+                    .ok_or_else(|| CaseError::Fail(format!("{name}[{x}] is not a node index")))?,
+            ),
+        };
+        if got != want {
+            return Err(CaseError::Fail(format!(
+                "{name}({x}): got {got:?}, want {want:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn tree_math_case(entry: &Value) -> CaseResult {
+    let n: u32 = int(entry, "n_leaves")?;
+    let n_nodes: u32 = int(entry, "n_nodes")?;
+    if tree_math::node_width(n) != n_nodes {
+        return Err(CaseError::Fail(format!(
+            "node_width({n}) = {}, want {n_nodes}",
+            tree_math::node_width(n)
+        )));
+    }
+    let root = tree_math::root(n).map_err(oracle("root"))?;
+    if u64::from(root) != u64_field(entry, "root")? {
+        return Err(CaseError::Fail(format!("root({n}) = {root}")));
+    }
+    node_column(entry, "left", n_nodes, tree_math::left)?;
+    node_column(entry, "right", n_nodes, tree_math::right)?;
+    node_column(entry, "parent", n_nodes, |x| tree_math::parent(x, n))?;
+    node_column(entry, "sibling", n_nodes, |x| tree_math::sibling(x, n))?;
+    Ok(format!(
+        "node_width, root, left, right, parent, sibling of all {n_nodes} nodes match"
+    ))
+}
+
+fn crypto_basics_case(suite: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
+    let v = field(entry, "ref_hash")?;
+    let out = labeled::ref_hash(
+        suite,
+        text_field(v, "label")?.as_bytes(),
+        &hex_field(v, "value")?,
+    );
+    expect_eq("RefHash", &out, &hex_field(v, "out")?)?;
+
+    let v = field(entry, "expand_with_label")?;
+    let out = labeled::expand_with_label(
+        suite,
+        &hex_field(v, "secret")?,
+        text_field(v, "label")?.as_bytes(),
+        &hex_field(v, "context")?,
+        int(v, "length")?,
+    )
+    .map_err(oracle("ExpandWithLabel"))?;
+    expect_eq("ExpandWithLabel", out.as_bytes(), &hex_field(v, "out")?)?;
+
+    let v = field(entry, "derive_secret")?;
+    let out = labeled::derive_secret(
+        suite,
+        &hex_field(v, "secret")?,
+        text_field(v, "label")?.as_bytes(),
+    )
+    .map_err(oracle("DeriveSecret"))?;
+    expect_eq("DeriveSecret", out.as_bytes(), &hex_field(v, "out")?)?;
+
+    let v = field(entry, "derive_tree_secret")?;
+    let out = labeled::derive_tree_secret(
+        suite,
+        &hex_field(v, "secret")?,
+        text_field(v, "label")?.as_bytes(),
+        int(v, "generation")?,
+        int(v, "length")?,
+    )
+    .map_err(oracle("DeriveTreeSecret"))?;
+    expect_eq("DeriveTreeSecret", out.as_bytes(), &hex_field(v, "out")?)?;
+
+    let v = field(entry, "sign_with_label")?;
+    let (private, public) = (hex_field(v, "priv")?, hex_field(v, "pub")?);
+    let (label, content) = (text_field(v, "label")?.as_bytes(), hex_field(v, "content")?);
+    labeled::verify_with_label(suite, &public, label, &content, &hex_field(v, "signature")?)
+        .map_err(oracle("VerifyWithLabel on the vector's signature"))?;
+    let ours = labeled::sign_with_label(suite, &private, label, &content)
+        .map_err(oracle("SignWithLabel"))?;
+    labeled::verify_with_label(suite, &public, label, &content, &ours)
+        .map_err(oracle("VerifyWithLabel on our signature"))?;
+    let mut altered = content.clone();
+    altered.push(0);
+    if labeled::verify_with_label(suite, &public, label, &altered, &ours).is_ok() {
+        return Err(CaseError::Fail(
+            "VerifyWithLabel accepted a signature over other content".into(),
+        ));
+    }
+
+    let v = field(entry, "encrypt_with_label")?;
+    let (private, public) = (hex_field(v, "priv")?, hex_field(v, "pub")?);
+    let (label, context) = (text_field(v, "label")?.as_bytes(), hex_field(v, "context")?);
+    let plaintext = hex_field(v, "plaintext")?;
+    let opened = labeled::decrypt_with_label(
+        suite,
+        &private,
+        label,
+        &context,
+        &hex_field(v, "kem_output")?,
+        &hex_field(v, "ciphertext")?,
+    )
+    .map_err(oracle("DecryptWithLabel on the vector's ciphertext"))?;
+    expect_eq("DecryptWithLabel", &opened, &plaintext)?;
+    let (kem_output, ciphertext) =
+        labeled::encrypt_with_label(suite, &public, label, &context, &plaintext)
+            .map_err(oracle("EncryptWithLabel"))?;
+    let opened =
+        labeled::decrypt_with_label(suite, &private, label, &context, &kem_output, &ciphertext)
+            .map_err(oracle("DecryptWithLabel on our ciphertext"))?;
+    expect_eq("EncryptWithLabel round trip", &opened, &plaintext)?;
+
+    Ok(
+        "RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret match; the vector's \
+        signature and ciphertext verify and open, ours round-trip"
+            .to_owned(),
+    )
+}
