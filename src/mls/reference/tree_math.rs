@@ -30,7 +30,7 @@ pub fn level(x: NodeIndex) -> u32 {
 }
 
 pub fn is_leaf(x: NodeIndex) -> bool {
-    x % 2 == 0
+    x.is_multiple_of(2)
 }
 
 pub fn leaf_node(leaf: LeafIndex) -> NodeIndex {
