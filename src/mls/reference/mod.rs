@@ -7,12 +7,16 @@
 //! - [`tree_math`]: array-based tree math (Appendix C);
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
 //!   EncryptWithLabel.
+//! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
+//! - [`key_schedule`]: GroupContext, the epoch chain, PSK secret, MLS-Exporter, external key.
 //!
 //! Nothing here is meant for production messaging: it favours transparency over speed and keeps
 //! secrets in [`SecretBytes`](crate::secret::SecretBytes) only where they leave the module.
 
 pub mod codec;
+pub mod key_schedule;
 pub mod labeled;
+pub mod secret_tree;
 pub mod tree_math;
 
 use thiserror::Error;
