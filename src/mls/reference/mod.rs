@@ -5,6 +5,7 @@
 //!
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
+//! - [`structures`]: the wire structures (§5–§12), byte-exact round trips;
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
 //!   EncryptWithLabel.
 //!
@@ -13,6 +14,7 @@
 
 pub mod codec;
 pub mod labeled;
+pub mod structures;
 pub mod tree_math;
 
 use thiserror::Error;
