@@ -664,7 +664,8 @@ impl Codec for Proposal {
 /// `ProposalOrRef` (§12.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProposalOrRef {
-    Proposal(Proposal),
+    /// Boxed: a proposal by value is far larger than a reference.
+    Proposal(Box<Proposal>),
     Reference(Vec<u8>),
 }
 
@@ -683,7 +684,7 @@ impl Codec for ProposalOrRef {
 
     fn decode(r: &mut Reader<'_>) -> Result<Self> {
         match r.u8("ProposalOrRefType")? {
-            1 => Ok(ProposalOrRef::Proposal(Proposal::decode(r)?)),
+            1 => Ok(ProposalOrRef::Proposal(Box::new(Proposal::decode(r)?))),
             2 => Ok(ProposalOrRef::Reference(opaque(r, "reference")?)),
             other => Err(bad("ProposalOrRef", format!("type {other} is not defined"))),
         }
@@ -1469,7 +1470,7 @@ mod tests {
         }
         let commit = Commit {
             proposals: vec![
-                ProposalOrRef::Proposal(Proposal::Remove { removed: 1 }),
+                ProposalOrRef::Proposal(Box::new(Proposal::Remove { removed: 1 })),
                 ProposalOrRef::Reference(vec![1; 32]),
             ],
             path: Some(path),
