@@ -5,8 +5,9 @@
 //!
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
+//! - [`structures`]: the wire structures (§5–§12), byte-exact round trips;
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
-//!   EncryptWithLabel.
+//!   EncryptWithLabel;
 //! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
 //! - [`key_schedule`]: GroupContext, the epoch chain, PSK secret, MLS-Exporter, external key.
 //!
@@ -17,6 +18,7 @@ pub mod codec;
 pub mod key_schedule;
 pub mod labeled;
 pub mod secret_tree;
+pub mod structures;
 pub mod tree_math;
 
 use thiserror::Error;
