@@ -4,7 +4,12 @@
 
 use serde_json::Value;
 use sonet::mls::primitives::{self, SuiteAlgorithms};
+use sonet::mls::reference::key_schedule::{
+    self, EpochSecrets, GroupContext, PreSharedKeyId, Psk, PskInput,
+};
+use sonet::mls::reference::secret_tree::{self, RatchetKind, SecretTree};
 use sonet::mls::reference::{labeled, tree_math, ReferenceError};
+use sonet::secret::SecretBytes;
 
 use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
@@ -22,6 +27,33 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
                 "crypto-basics",
                 set,
                 crypto_basics_case,
+            )
+        }),
+        Job::new(suite, "mls/secret-tree.json", PROVIDER, |store, set| {
+            per_suite_set(
+                store,
+                "mls/secret-tree.json",
+                "secret-tree",
+                set,
+                secret_tree_case,
+            )
+        }),
+        Job::new(suite, "mls/key-schedule.json", PROVIDER, |store, set| {
+            per_suite_set(
+                store,
+                "mls/key-schedule.json",
+                "key-schedule",
+                set,
+                key_schedule_case,
+            )
+        }),
+        Job::new(suite, "mls/psk_secret.json", PROVIDER, |store, set| {
+            per_suite_set(
+                store,
+                "mls/psk_secret.json",
+                "psk-secret",
+                set,
+                psk_secret_case,
             )
         }),
     ]
@@ -274,4 +306,177 @@ fn crypto_basics_case(suite: &'static SuiteAlgorithms, entry: &Value) -> CaseRes
         signature and ciphertext verify and open, ours round-trip"
             .to_owned(),
     )
+}
+
+fn array_field<'a>(entry: &'a Value, name: &str) -> Result<&'a Vec<Value>, CaseError> {
+    field(entry, name)?
+        .as_array()
+        .ok_or_else(|| CaseError::Fail(format!("field {name:?} is not an array")))
+}
+
+/// secret-tree.json: the sender-data key and nonce for the sample ciphertext, and the handshake
+/// and application keys and nonces of every listed generation of every leaf, in a tree of
+/// `leaves.len()` leaves.
+fn secret_tree_case(suite: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
+    let sd = field(entry, "sender_data")?;
+    let keys = secret_tree::sender_data_key_nonce(
+        suite,
+        &hex_field(sd, "sender_data_secret")?,
+        &hex_field(sd, "ciphertext")?,
+    )
+    .map_err(oracle("sender data key/nonce"))?;
+    expect_eq(
+        "sender data key",
+        keys.key.as_bytes(),
+        &hex_field(sd, "key")?,
+    )?;
+    expect_eq(
+        "sender data nonce",
+        keys.nonce.as_bytes(),
+        &hex_field(sd, "nonce")?,
+    )?;
+
+    let leaves = array_field(entry, "leaves")?;
+    let n_leaves =
+        u32::try_from(leaves.len()).map_err(|_| CaseError::Fail("too many leaves".into()))?;
+    let tree = SecretTree::new(suite, &hex_field(entry, "encryption_secret")?, n_leaves)
+        .map_err(oracle("secret tree"))?;
+    let mut checked = 0usize;
+    for (leaf, generations) in leaves.iter().enumerate() {
+        let leaf = leaf as u32;
+        let generations = generations
+            .as_array()
+            .ok_or_else(|| CaseError::Fail(format!("leaves[{leaf}] is not an array")))?;
+        for g in generations {
+            let generation: u32 = int(g, "generation")?;
+            for (kind, name) in [
+                (RatchetKind::Handshake, "handshake"),
+                (RatchetKind::Application, "application"),
+            ] {
+                let kn = tree
+                    .key_nonce(leaf, kind, generation)
+                    .map_err(oracle("ratchet"))?;
+                let what = format!("leaf {leaf} {name} generation {generation}");
+                expect_eq(
+                    &format!("{what} key"),
+                    kn.key.as_bytes(),
+                    &hex_field(g, &format!("{name}_key"))?,
+                )?;
+                expect_eq(
+                    &format!("{what} nonce"),
+                    kn.nonce.as_bytes(),
+                    &hex_field(g, &format!("{name}_nonce"))?,
+                )?;
+            }
+            checked += 1;
+        }
+    }
+    Ok(format!(
+        "sender data key/nonce and {checked} leaf generations (handshake and application key \
+        and nonce) in a {n_leaves}-leaf tree match"
+    ))
+}
+
+/// key-schedule.json: one case per entry, covering all its epochs in order (each epoch's
+/// init_secret feeds the next, so an epoch cannot be checked alone). Epoch `i` of the array is
+/// epoch number `i`; the first takes `initial_init_secret`.
+fn key_schedule_case(suite: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
+    let group_id = hex_field(entry, "group_id")?;
+    let mut init_secret = SecretBytes::new(hex_field(entry, "initial_init_secret")?);
+    let epochs = array_field(entry, "epochs")?;
+    for (epoch, e) in epochs.iter().enumerate() {
+        let at = |what: &str| format!("epoch {epoch} {what}");
+        let group_context = GroupContext::new(
+            suite.id,
+            &group_id,
+            epoch as u64,
+            &hex_field(e, "tree_hash")?,
+            &hex_field(e, "confirmed_transcript_hash")?,
+            vec![],
+        )
+        .encode();
+        expect_eq(
+            &at("group_context"),
+            &group_context,
+            &hex_field(e, "group_context")?,
+        )?;
+        let secrets = EpochSecrets::derive(
+            suite,
+            init_secret.as_bytes(),
+            &hex_field(e, "commit_secret")?,
+            &hex_field(e, "psk_secret")?,
+            &group_context,
+        )
+        .map_err(oracle("key schedule"))?;
+        for (name, got) in [
+            ("joiner_secret", &secrets.joiner_secret),
+            ("welcome_secret", &secrets.welcome_secret),
+            ("init_secret", &secrets.init_secret),
+            ("sender_data_secret", &secrets.sender_data_secret),
+            ("encryption_secret", &secrets.encryption_secret),
+            ("exporter_secret", &secrets.exporter_secret),
+            ("epoch_authenticator", &secrets.epoch_authenticator),
+            ("external_secret", &secrets.external_secret),
+            ("confirmation_key", &secrets.confirmation_key),
+            ("membership_key", &secrets.membership_key),
+            ("resumption_psk", &secrets.resumption_psk),
+        ] {
+            expect_eq(&at(name), got.as_bytes(), &hex_field(e, name)?)?;
+        }
+        let (_, external_pub) = secrets.external_key_pair(suite);
+        expect_eq(
+            &at("external_pub"),
+            &external_pub,
+            &hex_field(e, "external_pub")?,
+        )?;
+        let x = field(e, "exporter")?;
+        let exported = secrets
+            .export(
+                suite,
+                // test-vectors.md types `exporter.label` as a string (whose text happens to
+                // look like hex) and `context` as hex-encoded bytes.
+                text_field(x, "label")?.as_bytes(),
+                &hex_field(x, "context")?,
+                int(x, "length")?,
+            )
+            .map_err(oracle("MLS-Exporter"))?;
+        expect_eq(
+            &at("exporter.secret"),
+            exported.as_bytes(),
+            &hex_field(x, "secret")?,
+        )?;
+        init_secret = secrets.init_secret.clone();
+    }
+    Ok(format!(
+        "{} epochs: group_context, all 11 secrets, external_pub and the exporter output match",
+        epochs.len()
+    ))
+}
+
+/// psk_secret.json: every PSK is external, identified by the raw `psk_id` with its nonce.
+fn psk_secret_case(suite: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
+    let psks = array_field(entry, "psks")?
+        .iter()
+        .map(|p| {
+            Ok(PskInput {
+                id: PreSharedKeyId {
+                    psk: Psk::External {
+                        psk_id: hex_field(p, "psk_id")?,
+                    },
+                    psk_nonce: hex_field(p, "psk_nonce")?,
+                },
+                psk: SecretBytes::new(hex_field(p, "psk")?),
+            })
+        })
+        .collect::<Result<Vec<_>, CaseError>>()?;
+    let secret = key_schedule::psk_secret(suite, &psks).map_err(oracle("psk_secret"))?;
+    expect_eq(
+        "psk_secret",
+        secret.as_bytes(),
+        &hex_field(entry, "psk_secret")?,
+    )?;
+    Ok(format!(
+        "psk_secret over {} external PSKs matches",
+        psks.len()
+    ))
 }
