@@ -13,7 +13,7 @@ use crate::vectors::VectorStore;
 pub const PROVIDER: &str = "sonet-reference";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
-    vec![
+    let mut jobs = vec![
         Job::new(suite, "mls/tree-math.json", PROVIDER, tree_math_set),
         Job::new(suite, "mls/crypto-basics.json", PROVIDER, |store, set| {
             per_suite_set(
@@ -24,7 +24,9 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
                 crypto_basics_case,
             )
         }),
-    ]
+    ];
+    jobs.extend(super::rfc9420_tree::jobs(suite));
+    jobs
 }
 
 /// Reads a pinned JSON array and announces its case count.
