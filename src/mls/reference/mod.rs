@@ -6,6 +6,7 @@
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
 //! - [`structures`]: the wire structures (§5–§12), byte-exact round trips;
+//! - [`tree`]: the ratchet tree: resolution, tree and parent hashes, validation, Add/Update/Remove;
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
 //!   EncryptWithLabel;
 //! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
@@ -19,6 +20,7 @@ pub mod key_schedule;
 pub mod labeled;
 pub mod secret_tree;
 pub mod structures;
+pub mod tree;
 pub mod tree_math;
 
 use thiserror::Error;

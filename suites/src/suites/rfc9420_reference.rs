@@ -18,7 +18,7 @@ use crate::vectors::VectorStore;
 pub const PROVIDER: &str = "sonet-reference";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
-    vec![
+    let mut jobs = vec![
         Job::new(suite, "mls/tree-math.json", PROVIDER, tree_math_set),
         Job::new(suite, "mls/crypto-basics.json", PROVIDER, |store, set| {
             per_suite_set(
@@ -56,7 +56,9 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
                 psk_secret_case,
             )
         }),
-    ]
+    ];
+    jobs.extend(super::rfc9420_tree::jobs(suite));
+    jobs
 }
 
 /// Reads a pinned JSON array and announces its case count.
