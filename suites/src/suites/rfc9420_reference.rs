@@ -641,12 +641,24 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
             expect_eq("commit re-encoding", &c.to_bytes(), &body)?;
         }
         let mut received = Vec::new();
+        let mut names = vec![format!("{name}_priv")];
         if name != "application" {
-            let what = format!("{name}_pub");
-            received.push(group.unprotect(&what, &hex_field(entry, &what)?)?);
+            names.insert(0, format!("{name}_pub"));
         }
-        let what = format!("{name}_priv");
-        received.push(group.unprotect(&what, &hex_field(entry, &what)?)?);
+        for what in names {
+            let mut bytes = hex_field(entry, &what)?;
+            received.push(group.unprotect(&what, &bytes)?);
+            // The last byte is in the membership tag (public) or the AEAD ciphertext (private):
+            // flipping it must make the oracle refuse the message.
+            if let Some(last) = bytes.last_mut() {
+                *last ^= 1;
+            }
+            if group.unprotect(&what, &bytes).is_ok() {
+                return Err(CaseError::Fail(format!(
+                    "{what} with its last byte flipped was accepted"
+                )));
+            }
+        }
         for ac in &received {
             if ac.content.content != want {
                 return Err(CaseError::Fail(format!(
@@ -707,7 +719,8 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
     }
     Ok(
         "proposal and commit (public and private) and application (private) unprotect to the \
-        vector's content; our own protected messages of each round-trip"
+        vector's content and are refused once altered; our own protected messages of each \
+        round-trip"
             .to_owned(),
     )
 }
