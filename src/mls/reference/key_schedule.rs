@@ -1,89 +1,31 @@
-//! The key schedule (RFC 9420 §8): GroupContext, the epoch chain, pre-shared keys (§8.4), the
+//! The key schedule (RFC 9420 §8): the epoch chain, pre-shared keys (§8.4), the
 //! exporter (§8.5) and the external key pair (§8.3).
 
-use super::codec::{Reader, Writer};
+use super::codec::Writer;
 use super::labeled::{derive_secret, expand_with_label, nh};
+use super::structures::{Codec, Extension, GroupContext, PreSharedKeyId, PROTOCOL_VERSION_MLS10};
 use super::{ReferenceError, Result};
 use crate::mls::primitives::SuiteAlgorithms;
 use crate::secret::SecretBytes;
 
-/// ProtocolVersion mls10 (§6).
-pub const MLS10: u16 = 1;
-
-/// GroupContext (§8.1). Extensions are kept as `(extension_type, extension_data)` pairs: the key
-/// schedule only ever needs their encoding.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GroupContext {
-    pub version: u16,
-    pub cipher_suite: u16,
-    pub group_id: Vec<u8>,
-    pub epoch: u64,
-    pub tree_hash: Vec<u8>,
-    pub confirmed_transcript_hash: Vec<u8>,
-    pub extensions: Vec<(u16, Vec<u8>)>,
-}
-
-impl GroupContext {
-    /// An mls10 GroupContext.
-    pub fn new(
-        cipher_suite: u16,
-        group_id: &[u8],
-        epoch: u64,
-        tree_hash: &[u8],
-        confirmed_transcript_hash: &[u8],
-        extensions: Vec<(u16, Vec<u8>)>,
-    ) -> Self {
-        Self {
-            version: MLS10,
-            cipher_suite,
-            group_id: group_id.to_vec(),
-            epoch,
-            tree_hash: tree_hash.to_vec(),
-            confirmed_transcript_hash: confirmed_transcript_hash.to_vec(),
-            extensions,
-        }
-    }
-
-    pub fn write(&self, w: &mut Writer) {
-        w.u16(self.version)
-            .u16(self.cipher_suite)
-            .opaque(&self.group_id)
-            .u64(self.epoch)
-            .opaque(&self.tree_hash)
-            .opaque(&self.confirmed_transcript_hash)
-            .vector(&self.extensions, |w, (t, data)| {
-                w.u16(*t).opaque(data);
-            });
-    }
-
-    pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer::new();
-        self.write(&mut w);
-        w.into_bytes()
-    }
-
-    pub fn read(r: &mut Reader<'_>) -> Result<Self> {
-        Ok(Self {
-            version: r.u16("GroupContext.version")?,
-            cipher_suite: r.u16("GroupContext.cipher_suite")?,
-            group_id: r.opaque("GroupContext.group_id")?.to_vec(),
-            epoch: r.u64("GroupContext.epoch")?,
-            tree_hash: r.opaque("GroupContext.tree_hash")?.to_vec(),
-            confirmed_transcript_hash: r.opaque("GroupContext.confirmed_transcript_hash")?.to_vec(),
-            extensions: r.vector("GroupContext.extensions", |r| {
-                Ok((
-                    r.u16("Extension.extension_type")?,
-                    r.opaque("Extension.extension_data")?.to_vec(),
-                ))
-            })?,
-        })
-    }
-
-    pub fn decode(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let gc = Self::read(&mut r)?;
-        r.finish("GroupContext")?;
-        Ok(gc)
+/// An mls10 GroupContext (§8.1) with the given fields; the structure itself (and its encoding)
+/// lives in [`structures`](super::structures).
+pub fn group_context(
+    cipher_suite: u16,
+    group_id: &[u8],
+    epoch: u64,
+    tree_hash: &[u8],
+    confirmed_transcript_hash: &[u8],
+    extensions: Vec<Extension>,
+) -> GroupContext {
+    GroupContext {
+        version: PROTOCOL_VERSION_MLS10,
+        cipher_suite,
+        group_id: group_id.to_vec(),
+        epoch,
+        tree_hash: tree_hash.to_vec(),
+        confirmed_transcript_hash: confirmed_transcript_hash.to_vec(),
+        extensions,
     }
 }
 
@@ -193,100 +135,6 @@ pub fn mls_exporter(
     )
 }
 
-/// ResumptionPSKUsage (§8.6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ResumptionPskUsage {
-    Application,
-    Reinit,
-    Branch,
-}
-
-impl ResumptionPskUsage {
-    fn code(self) -> u8 {
-        match self {
-            Self::Application => 1,
-            Self::Reinit => 2,
-            Self::Branch => 3,
-        }
-    }
-
-    fn from_code(code: u8) -> Result<Self> {
-        match code {
-            1 => Ok(Self::Application),
-            2 => Ok(Self::Reinit),
-            3 => Ok(Self::Branch),
-            other => Err(ReferenceError::Decode {
-                what: "ResumptionPSKUsage",
-                reason: format!("unknown or reserved value {other}"),
-            }),
-        }
-    }
-}
-
-/// The `psktype`-selected part of a PreSharedKeyID (§8.4).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Psk {
-    External {
-        psk_id: Vec<u8>,
-    },
-    Resumption {
-        usage: ResumptionPskUsage,
-        psk_group_id: Vec<u8>,
-        psk_epoch: u64,
-    },
-}
-
-/// PreSharedKeyID (§8.4).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PreSharedKeyId {
-    pub psk: Psk,
-    pub psk_nonce: Vec<u8>,
-}
-
-impl PreSharedKeyId {
-    pub fn write(&self, w: &mut Writer) {
-        match &self.psk {
-            Psk::External { psk_id } => {
-                w.u8(1).opaque(psk_id);
-            }
-            Psk::Resumption {
-                usage,
-                psk_group_id,
-                psk_epoch,
-            } => {
-                w.u8(2)
-                    .u8(usage.code())
-                    .opaque(psk_group_id)
-                    .u64(*psk_epoch);
-            }
-        }
-        w.opaque(&self.psk_nonce);
-    }
-
-    pub fn read(r: &mut Reader<'_>) -> Result<Self> {
-        let psk = match r.u8("PreSharedKeyID.psktype")? {
-            1 => Psk::External {
-                psk_id: r.opaque("PreSharedKeyID.psk_id")?.to_vec(),
-            },
-            2 => Psk::Resumption {
-                usage: ResumptionPskUsage::from_code(r.u8("PreSharedKeyID.usage")?)?,
-                psk_group_id: r.opaque("PreSharedKeyID.psk_group_id")?.to_vec(),
-                psk_epoch: r.u64("PreSharedKeyID.psk_epoch")?,
-            },
-            other => {
-                return Err(ReferenceError::Decode {
-                    what: "PreSharedKeyID.psktype",
-                    reason: format!("unknown or reserved PSKType {other}"),
-                })
-            }
-        };
-        Ok(Self {
-            psk,
-            psk_nonce: r.opaque("PreSharedKeyID.psk_nonce")?.to_vec(),
-        })
-    }
-}
-
 /// One PSK of a commit (or Welcome), in the order they appear there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PskInput {
@@ -303,7 +151,7 @@ pub fn psk_secret(suite: &SuiteAlgorithms, psks: &[PskInput]) -> Result<SecretBy
     let mut secret = SecretBytes::new(zero.clone());
     for (index, input) in (0u16..).zip(psks) {
         let mut label = Writer::new();
-        input.id.write(&mut label);
+        input.id.encode(&mut label);
         label.u16(index).u16(count);
         // psk_extracted_[i] = Extract(salt = 0, IKM = psk_[i]).
         let extracted = suite.extract(&zero, input.psk.as_bytes())?;
@@ -324,17 +172,19 @@ pub fn psk_secret(suite: &SuiteAlgorithms, psks: &[PskInput]) -> Result<SecretBy
 mod tests {
     use super::*;
     use crate::mls::primitives::suite;
+    use crate::mls::reference::structures::Psk;
 
     #[test]
-    fn group_context_round_trips_in_its_wire_order() {
-        let gc = GroupContext::new(1, b"g", 2, &[3], &[4, 5], vec![(10, vec![6])]);
-        let bytes = gc.encode();
+    fn group_context_encodes_in_its_wire_order() {
+        let ext = Extension {
+            extension_type: 10,
+            extension_data: vec![6],
+        };
+        let gc = group_context(1, b"g", 2, &[3], &[4, 5], vec![ext]);
         assert_eq!(
-            bytes,
+            gc.to_bytes(),
             [0, 1, 0, 1, 1, b'g', 0, 0, 0, 0, 0, 0, 0, 2, 1, 3, 2, 4, 5, 4, 0, 10, 1, 6]
         );
-        assert_eq!(GroupContext::decode(&bytes).unwrap(), gc);
-        assert!(GroupContext::decode(&bytes[..bytes.len() - 1]).is_err());
     }
 
     #[test]
@@ -355,34 +205,34 @@ mod tests {
     }
 
     #[test]
-    fn resumption_psk_ids_round_trip_and_bad_types_are_refused() {
-        let id = PreSharedKeyId {
-            psk: Psk::Resumption {
-                usage: ResumptionPskUsage::Branch,
-                psk_group_id: vec![9, 9],
-                psk_epoch: 7,
+    fn resumption_psks_bind_their_whole_id() {
+        let s = suite(1).unwrap();
+        let res = |epoch: u64| PskInput {
+            id: PreSharedKeyId {
+                psk: Psk::Resumption {
+                    usage: 1,
+                    psk_group_id: vec![9, 9],
+                    psk_epoch: epoch,
+                },
+                psk_nonce: vec![1; 32],
             },
-            psk_nonce: vec![1],
+            psk: SecretBytes::new(vec![5; 32]),
         };
-        let mut w = Writer::new();
-        id.write(&mut w);
-        let bytes = w.into_bytes();
-        assert_eq!(bytes, [2, 3, 2, 9, 9, 0, 0, 0, 0, 0, 0, 0, 7, 1, 1]);
-        let mut r = Reader::new(&bytes);
-        assert_eq!(PreSharedKeyId::read(&mut r).unwrap(), id);
-        assert!(PreSharedKeyId::read(&mut Reader::new(&[0, 0])).is_err());
-        assert!(PreSharedKeyId::read(&mut Reader::new(&[2, 0, 0])).is_err());
+        assert_ne!(
+            psk_secret(s, &[res(1)]).unwrap(),
+            psk_secret(s, &[res(2)]).unwrap()
+        );
     }
 
     #[test]
     fn the_welcome_path_agrees_with_the_member_path() {
         let s = suite(3).unwrap();
-        let gc = GroupContext::new(3, b"g", 1, &[0; 32], &[0; 32], vec![]).encode();
+        let gc = group_context(3, b"g", 1, &[0; 32], &[0; 32], vec![]).to_bytes();
         let member = EpochSecrets::derive(s, &[1; 32], &[2; 32], &[0; 32], &gc).unwrap();
         let joiner =
             EpochSecrets::from_joiner(s, member.joiner_secret.as_bytes(), &[0; 32], &gc).unwrap();
         assert_eq!(member, joiner);
-        let other_gc = GroupContext::new(3, b"g", 2, &[0; 32], &[0; 32], vec![]).encode();
+        let other_gc = group_context(3, b"g", 2, &[0; 32], &[0; 32], vec![]).to_bytes();
         let other = EpochSecrets::derive(s, &[1; 32], &[2; 32], &[0; 32], &other_gc).unwrap();
         assert_ne!(member.epoch_secret, other.epoch_secret);
         assert_ne!(

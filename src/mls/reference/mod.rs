@@ -10,7 +10,9 @@
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
 //!   EncryptWithLabel;
 //! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
-//! - [`key_schedule`]: GroupContext, the epoch chain, PSK secret, MLS-Exporter, external key.
+//! - [`key_schedule`]: the epoch chain, PSK secret, MLS-Exporter, external key pair;
+//! - [`transcript`]: confirmed and interim transcript hashes, the confirmation tag;
+//! - [`protection`]: PublicMessage and PrivateMessage protect/unprotect.
 //!
 //! Nothing here is meant for production messaging: it favours transparency over speed and keeps
 //! secrets in [`SecretBytes`](crate::secret::SecretBytes) only where they leave the module.
@@ -18,8 +20,10 @@
 pub mod codec;
 pub mod key_schedule;
 pub mod labeled;
+pub mod protection;
 pub mod secret_tree;
 pub mod structures;
+pub mod transcript;
 pub mod tree;
 pub mod tree_math;
 
