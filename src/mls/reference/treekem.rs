@@ -351,3 +351,95 @@ pub fn create_update_path(
         commit_secret,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mls::primitives::suite;
+    use crate::mls::reference::structures::{Capabilities, Credential, Lifetime};
+
+    #[test]
+    fn a_created_path_reaches_every_other_member_and_tampering_is_caught() {
+        let s = suite(1).unwrap();
+        let mut members = Vec::new();
+        let mut tree: Option<RatchetTree> = None;
+        for i in 0..3u8 {
+            let (sig_priv, sig_pub) = s.generate_signature_key().unwrap();
+            let (enc_priv, enc_pub) = s.derive_hpke_key_pair(&[i; 32]);
+            let leaf = LeafNode {
+                encryption_key: enc_pub,
+                signature_key: sig_pub,
+                credential: Credential::Basic { identity: vec![i] },
+                capabilities: Capabilities::default(),
+                leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
+                    not_before: 0,
+                    not_after: 1,
+                }),
+                extensions: vec![],
+                signature: vec![],
+            };
+            let l = match &mut tree {
+                None => {
+                    tree = Some(RatchetTree::new(leaf));
+                    0
+                }
+                Some(t) => t.add_leaf(leaf).unwrap(),
+            };
+            let mut keys = BTreeMap::new();
+            keys.insert(2 * l, enc_priv);
+            members.push((PrivateState { leaf: l, keys }, sig_priv));
+        }
+        let tree = tree.unwrap();
+        let context = GroupContext {
+            version: 1,
+            cipher_suite: 1,
+            group_id: b"group".to_vec(),
+            epoch: 3,
+            tree_hash: vec![],
+            confirmed_transcript_hash: vec![7; 32],
+            extensions: vec![],
+        };
+        let mut ours = tree.clone();
+        let created = create_update_path(
+            &mut ours,
+            s,
+            2,
+            members[2].1.as_bytes(),
+            &context,
+            &[1; 32],
+            &[2; 32],
+            &[],
+        )
+        .unwrap();
+        ours.verify_parent_hashes(s).unwrap();
+        let mut theirs = tree.clone();
+        merge_update_path(&mut theirs, s, 2, &created.path, &context.group_id).unwrap();
+        assert_eq!(theirs, ours);
+        for (state, _) in &members[..2] {
+            let got =
+                decrypt_update_path(&tree, &theirs, s, state, 2, &created.path, &context, &[])
+                    .unwrap();
+            assert_eq!(got.commit_secret, created.commit_secret);
+        }
+        // Another epoch in the context: the path secret no longer opens.
+        let other = GroupContext {
+            epoch: 4,
+            ..context.clone()
+        };
+        assert!(decrypt_update_path(
+            &tree,
+            &theirs,
+            s,
+            &members[0].0,
+            2,
+            &created.path,
+            &other,
+            &[]
+        )
+        .is_err());
+        // A path node key swapped: the leaf's parent hash no longer chains.
+        let mut bad = created.path.clone();
+        bad.nodes[0].encryption_key = vec![9; 32];
+        assert!(merge_update_path(&mut tree.clone(), s, 2, &bad, &context.group_id).is_err());
+    }
+}
