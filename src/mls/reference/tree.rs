@@ -128,6 +128,24 @@ impl RatchetTree {
         self.nodes.get_mut(x as usize).and_then(Option::as_mut)
     }
 
+    /// Sets or blanks node `x`; a leaf position takes only a leaf, a parent position a parent.
+    pub fn set_node(&mut self, x: NodeIndex, node: Option<Node>) -> Result<()> {
+        let fits = match &node {
+            None => true,
+            Some(Node::Leaf(_)) => tree_math::is_leaf(x),
+            Some(Node::Parent(_)) => !tree_math::is_leaf(x),
+        };
+        if !fits {
+            return Err(invalid(format!("node {x} cannot hold that kind of node")));
+        }
+        let slot = self
+            .nodes
+            .get_mut(x as usize)
+            .ok_or_else(|| invalid(format!("node {x} is outside the tree")))?;
+        *slot = node;
+        Ok(())
+    }
+
     pub fn leaf(&self, l: LeafIndex) -> Option<&LeafNode> {
         match self.node(tree_math::leaf_node(l)) {
             Some(Node::Leaf(leaf)) => Some(leaf),
