@@ -5,14 +5,24 @@
 //!
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
+//! - [`structures`]: the wire structures (§5–§12), byte-exact round trips;
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
-//!   EncryptWithLabel.
+//!   EncryptWithLabel;
+//! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
+//! - [`key_schedule`]: the epoch chain, PSK secret, MLS-Exporter, external key pair;
+//! - [`transcript`]: confirmed and interim transcript hashes, the confirmation tag;
+//! - [`protection`]: PublicMessage and PrivateMessage protect/unprotect.
 //!
 //! Nothing here is meant for production messaging: it favours transparency over speed and keeps
 //! secrets in [`SecretBytes`](crate::secret::SecretBytes) only where they leave the module.
 
 pub mod codec;
+pub mod key_schedule;
 pub mod labeled;
+pub mod protection;
+pub mod secret_tree;
+pub mod structures;
+pub mod transcript;
 pub mod tree_math;
 
 use thiserror::Error;
