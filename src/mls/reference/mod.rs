@@ -6,6 +6,8 @@
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
 //! - [`structures`]: the wire structures (§5–§12), byte-exact round trips;
+//! - [`tree`]: the ratchet tree: resolution, tree and parent hashes, validation, Add/Update/Remove;
+//! - [`treekem`]: path secrets, creating, merging and decrypting UpdatePaths, the commit secret;
 //! - [`labeled`]: RefHash, ExpandWithLabel, DeriveSecret, DeriveTreeSecret, SignWithLabel,
 //!   EncryptWithLabel;
 //! - [`secret_tree`]: the secret tree, per-leaf handshake/application ratchets, sender-data keys;
@@ -23,7 +25,9 @@ pub mod protection;
 pub mod secret_tree;
 pub mod structures;
 pub mod transcript;
+pub mod tree;
 pub mod tree_math;
+pub mod treekem;
 
 use thiserror::Error;
 

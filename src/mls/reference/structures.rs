@@ -69,6 +69,15 @@ pub enum Credential {
     X509 { certificates: Vec<Vec<u8>> },
 }
 
+impl Credential {
+    pub fn credential_type(&self) -> u16 {
+        match self {
+            Credential::Basic { .. } => CREDENTIAL_BASIC,
+            Credential::X509 { .. } => CREDENTIAL_X509,
+        }
+    }
+}
+
 impl Codec for Credential {
     fn encode(&self, w: &mut Writer) {
         match self {

@@ -12,6 +12,7 @@ pub mod hybrid;
 pub mod kats;
 pub mod rfc9420;
 pub mod rfc9420_reference;
+pub mod rfc9420_tree;
 pub mod rsp;
 pub mod wycheproof;
 pub mod xwing;

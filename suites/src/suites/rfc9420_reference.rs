@@ -22,7 +22,7 @@ use crate::vectors::VectorStore;
 pub const PROVIDER: &str = "sonet-reference";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
-    vec![
+    let mut jobs = vec![
         Job::new(suite, "mls/tree-math.json", PROVIDER, tree_math_set),
         suite_job(
             suite,
@@ -55,7 +55,9 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
             "message-protection",
             message_protection_case,
         ),
-    ]
+    ];
+    jobs.extend(super::rfc9420_tree::jobs(suite));
+    jobs
 }
 
 /// A job running `check` on every entry of a per-cipher-suite vector file.
