@@ -239,6 +239,7 @@ pub fn parse_suite(command: &str, name: &str) -> CliResult<sonet::mls::CipherSui
                     "--suite {name:?} is not a supported cipher suite; allowed: {}",
                     sonet::mls::CipherSuite::supported()
                         .into_iter()
+                        .chain(sonet::mls::CipherSuite::supported_drafts())
                         .map(|s| s.name())
                         .collect::<Vec<_>>()
                         .join(", ")

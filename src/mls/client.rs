@@ -7,18 +7,18 @@ use std::sync::Arc;
 
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
-    BasicCredential, Ciphersuite, CredentialWithKey, KeyPackage, KeyPackageVerifyError,
-    MlsMessageBodyIn, MlsMessageOut, OpenMlsCrypto, OpenMlsProvider, ProtocolVersion,
-    SignatureScheme,
+    BasicCredential, Capabilities, Ciphersuite, CredentialWithKey, KeyPackage,
+    KeyPackageVerifyError, MlsMessageBodyIn, MlsMessageOut, OpenMlsCrypto, OpenMlsProvider,
+    ProtocolVersion, SignatureScheme,
 };
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
-use openmls_basic_credential::SignatureKeyPair;
-use openmls_rust_crypto::RustCrypto;
 use openmls_traits::signatures::Signer;
 use openmls_traits::storage::{traits, Entity, StorageProvider, CURRENT_VERSION};
 
 use super::error::{self, internal, storage, MlsError, Result};
 use super::group::decode_message;
+use super::provider::SonetCrypto;
+use super::signer::SignatureKeyPair;
 use super::storage::{with_provider, Backend, MemoryBackend, Meta, SqliteBackend};
 use super::{CipherSuite, Group};
 
@@ -39,7 +39,7 @@ pub struct Client {
 
 pub(crate) struct ClientInner {
     identity: Vec<u8>,
-    pub(crate) crypto: RustCrypto,
+    pub(crate) crypto: SonetCrypto,
     pub(crate) backend: Backend,
 }
 
@@ -93,8 +93,7 @@ impl Client {
     pub fn open(path: impl AsRef<Path>, identity: &[u8]) -> Result<Client> {
         check_identity(identity)?;
         let backend = Backend::Sqlite(SqliteBackend::open(path.as_ref())?);
-        let crypto = RustCrypto::default();
-        with_provider!(&backend, &crypto, |_p, meta| {
+        with_provider!(&backend, &SonetCrypto, |_p, meta| {
             match meta.identity()? {
                 Some(stored) if stored == identity => Ok(()),
                 Some(_) => Err(MlsError::IdentityMismatch),
@@ -114,8 +113,7 @@ impl Client {
             )));
         }
         let backend = Backend::Sqlite(SqliteBackend::open(path)?);
-        let crypto = RustCrypto::default();
-        let identity = with_provider!(&backend, &crypto, |_p, meta| {
+        let identity = with_provider!(&backend, &SonetCrypto, |_p, meta| {
             meta.identity()?
                 .ok_or_else(|| MlsError::Storage("the database holds no client".into()))
         })?;
@@ -126,7 +124,7 @@ impl Client {
         Client {
             inner: Arc::new(ClientInner {
                 identity,
-                crypto: RustCrypto::default(),
+                crypto: SonetCrypto,
                 backend,
             }),
         }
@@ -146,6 +144,7 @@ impl Client {
         with_provider!(&inner.backend, &inner.crypto, |p, meta| {
             let signer = inner.default_signer(p, meta, suite)?;
             let bundle = KeyPackage::builder()
+                .leaf_node_capabilities(inner.capabilities())
                 .build(
                     suite.to_openmls(),
                     p,
@@ -317,12 +316,20 @@ impl ClientInner {
         let scheme_id = scheme as u16;
         if let Some(public) = meta.signature_key(scheme_id)? {
             return SignatureKeyPair::read(p.storage(), &public, scheme)
+                .map_err(storage)?
                 .ok_or(MlsError::MissingSignatureKey);
         }
-        let key = SignatureKeyPair::new(scheme).map_err(internal)?;
+        let key = SignatureKeyPair::generate(scheme).map_err(internal)?;
         key.store(p.storage()).map_err(storage)?;
         meta.set_signature_key(scheme_id, key.public())?;
         Ok(key)
+    }
+
+    /// The capabilities of this client's leaves: every suite the provider runs. openmls'
+    /// default lists only suites 1–3 and the draft ones, and openmls refuses a leaf whose list
+    /// lacks the group's suite, so groups in suites 4–7 need this.
+    pub(crate) fn capabilities(&self) -> Capabilities {
+        Capabilities::for_provider(&self.crypto)
     }
 
     pub(crate) fn credential_with_key(&self, signer: &SignatureKeyPair) -> CredentialWithKey {
@@ -355,7 +362,7 @@ fn check_identity(identity: &[u8]) -> Result<()> {
 /// Decodes an `MLSMessage` holding a KeyPackage and verifies it (signatures, version,
 /// init ≠ encryption key, extensions). Tolerated, because openmls checks them only after every
 /// signature verified: an expired or missing lifetime, and unlisted GREASE extension types.
-pub(super) fn decode_key_package(crypto: &RustCrypto, bytes: &[u8]) -> Result<KeyPackage> {
+pub(super) fn decode_key_package(crypto: &SonetCrypto, bytes: &[u8]) -> Result<KeyPackage> {
     let key_package_in = decode_message(bytes, "KeyPackage", |body| match body {
         MlsMessageBodyIn::KeyPackage(kp) => Some(kp),
         _ => None,
@@ -416,7 +423,7 @@ fn check_extensions_listed(kp: &KeyPackage) -> Result<()> {
 
 /// Checks that `private` opens what is sealed to `public` (HPKE, the suite's KEM).
 fn check_hpke_pair(
-    crypto: &RustCrypto,
+    crypto: &SonetCrypto,
     suite: Ciphersuite,
     public: &[u8],
     private: &[u8],
@@ -436,12 +443,12 @@ fn check_hpke_pair(
 
 /// A signature key pair from raw bytes, checked by signing and verifying a probe.
 fn checked_signature_key(
-    crypto: &RustCrypto,
+    crypto: &SonetCrypto,
     scheme: SignatureScheme,
     private: &[u8],
     public: &[u8],
 ) -> Result<SignatureKeyPair> {
-    let key = SignatureKeyPair::from_raw(scheme, private.to_vec(), public.to_vec());
+    let key = SignatureKeyPair::from_raw(scheme, private, public);
     let probe = b"sonet signature-key check";
     let ok = key
         .sign(probe)

@@ -16,10 +16,10 @@ use openmls::prelude::{
 };
 use openmls::schedule::psk::ResumptionPskUsage;
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
-use openmls_basic_credential::SignatureKeyPair;
 
 use super::client::ClientInner;
 use super::error::{self, internal, malformed, storage, MlsError, Result};
+use super::signer::SignatureKeyPair;
 use super::storage::with_provider;
 use super::{CipherSuite, Client};
 use crate::secret::SecretBytes;
@@ -301,6 +301,7 @@ pub fn create_group(client: &Client, suite: CipherSuite, options: &GroupOptions)
             .number_of_resumption_psks(config.resumption_psks)
             .use_ratchet_tree_extension(config.ratchet_tree_extension)
             .sender_ratchet_configuration(config.sender_ratchet())
+            .with_capabilities(inner.capabilities())
             .build(p, &signer, inner.credential_with_key(&signer))
             .map_err(error::new_group)?;
         meta.add_group(mls.group_id().as_slice())?;
@@ -391,6 +392,11 @@ pub fn external_join(
         let (mls, bundle) = builder
             .build_group(p, group_info, inner.credential_with_key(&signer))
             .map_err(error::external_commit)?
+            .leaf_node_parameters(
+                LeafNodeParameters::builder()
+                    .with_capabilities(inner.capabilities())
+                    .build(),
+            )
             .load_psks(p.storage())
             .map_err(error::create_commit)?
             .build(p.rand(), p.crypto(), &signer, |_| true)
@@ -457,6 +463,7 @@ fn leaf_signer<P: OpenMlsProvider>(mls: &MlsGroup, p: &P) -> Result<SignatureKey
         leaf.signature_key().as_slice(),
         mls.ciphersuite().signature_algorithm(),
     )
+    .map_err(storage)?
     .ok_or(MlsError::MissingSignatureKey)
 }
 

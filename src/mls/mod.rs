@@ -1,8 +1,15 @@
 //! MLS (RFC 9420) engine over openmls 0.9: a small, typed layer that a service, a test or a
 //! conformance suite can drive with bytes in and bytes out.
 //!
-//! - [`CipherSuite`] names all seven RFC 9420 suites; [`CipherSuite::is_supported`] asks the
-//!   crypto provider (openmls_rust_crypto) whether it can run one.
+//! - [`CipherSuite`] names the seven RFC 9420 suites ([`CipherSuite::ALL`]) and, marked
+//!   [`CipherSuite::is_draft`], the draft post-quantum suites of draft-ietf-mls-pq-ciphersuites
+//!   under openmls' names and provisional code points ([`CipherSuite::DRAFT_PQ`]: ML-KEM, X-Wing,
+//!   ML-DSA; no upstream vectors exist for them). [`CipherSuite::is_supported`] asks the crypto
+//!   provider.
+//! - [`SonetCrypto`] is that provider: openmls' `OpenMlsCrypto` and `OpenMlsRand` on
+//!   [`primitives`] (the project's own HPKE, AEAD, HKDF and signatures, randomness from the OS),
+//!   running every suite above. Signature keys of every scheme (Ed25519, Ed448, ECDSA
+//!   P-256/384/521, ML-DSA-44/65/87) are Sonet's own, kept in openmls' storage.
 //! - [`Client`] is an identity with its signature keys, KeyPackages and external PSKs, backed by
 //!   SQLite ([`Client::open`], the service default) or memory ([`Client::in_memory`]).
 //! - [`create_group`], [`join_from_welcome`] and [`external_join`] give a [`Group`], which adds,
@@ -16,11 +23,16 @@
 //! them. Secrets handed out ([`Group::export_secret`], [`Group::epoch_authenticator`]) are
 //! [`SecretBytes`](crate::secret::SecretBytes): zeroized on drop, `Debug` shows only the length.
 //!
-//! Limits of openmls 0.9.2 that show through: suites 4–7 are unsupported by its RustCrypto
-//! provider; ReInit and branch (resumption PSKs with usage `reinit`/`branch`) return
-//! [`MlsError::Unsupported`]; a leaf that carries a GREASE extension is rejected even when its
-//! capabilities list it (openmls#2156, fixed upstream after 0.9.2), which blocks groups with
-//! GREASEing peers such as mlspp.
+//! Limits of openmls 0.9.2 that show through: ReInit and branch (resumption PSKs with usage
+//! `reinit`/`branch`) return [`MlsError::Unsupported`]; a leaf that carries a GREASE extension
+//! is rejected even when its capabilities list it (openmls#2156, fixed upstream after 0.9.2),
+//! which blocks groups with GREASEing peers such as mlspp.
+//!
+//! The draft suites interoperate with openmls' own providers (a test holds [`SonetCrypto`] to
+//! openmls_rust_crypto byte for byte on every suite both run), which derive ML-KEM and X-Wing
+//! HPKE keys as hpke-rs 0.7 does rather than as draft-ietf-hpke-pq-04 does
+//! ([`primitives::derive_hpke_key_pair`]); peers following the newer HPKE draft would not
+//! agree on path keys.
 //!
 //! ```
 //! use sonet::mls::{create_group, join_from_welcome, CipherSuite, Client, GroupEvent, GroupOptions, JoinOptions};
@@ -49,8 +61,10 @@ mod error;
 mod group;
 mod passive;
 pub mod primitives;
+mod provider;
 pub mod reference;
 mod routing;
+mod signer;
 pub(crate) mod storage;
 mod suite;
 mod welcome;
@@ -68,6 +82,7 @@ pub use passive::{
     run_passive_client, PassiveClientCase, PassiveClientError, PassiveEpoch, PassiveStep,
     OPENMLS_GREASE_REJECTION,
 };
+pub use provider::{RandError, SonetCrypto};
 pub use routing::{
     key_package_credential, message_framing, signature_scheme, verify_service_signature,
     welcome_suite, ContentKind, Framing, KeyPackageCredential,

@@ -10,7 +10,9 @@
 //! - hash, HMAC and HKDF: SHA-2 through [`crate::provider::default_hkdf`] and the `sha2`/`hmac`
 //!   crates;
 //! - AEAD: [`crate::provider::default_aead`];
-//! - HPKE: [`crate::hybrid::hpke`] (DHKEM over X25519, X448, P-256/384/521, ML-KEM, X-Wing);
+//! - HPKE: [`crate::hybrid::hpke`] (DHKEM over X25519, X448, P-256/384/521, ML-KEM, X-Wing),
+//!   base mode, single-shot and setup-then-export; DeriveKeyPair as MLS peers run it
+//!   ([`derive_hpke_key_pair`]: for ML-KEM and X-Wing, openmls' derivation);
 //! - signatures: Ed25519 (`ed25519-dalek`), Ed448 (`ed448-goldilocks`), ECDSA over P-256/384/521
 //!   with DER signatures and SEC1 uncompressed public keys (RustCrypto `p256`/`p384`/`p521`,
 //!   RFC 6979 nonces), and ML-DSA-44/65/87 ([`crate::provider::default_signature`], pure mode,
@@ -273,15 +275,7 @@ impl SuiteAlgorithms {
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<(Vec<u8>, Vec<u8>)> {
-        Ok(hpke::seal(
-            self.hpke,
-            &SenderInputs::base(),
-            public_key,
-            info,
-            aad,
-            plaintext,
-            None,
-        )?)
+        hpke_seal(self.hpke, public_key, info, aad, plaintext)
     }
 
     /// HPKE base-mode single-shot open.
@@ -293,20 +287,55 @@ impl SuiteAlgorithms {
         aad: &[u8],
         ciphertext: &[u8],
     ) -> Result<Vec<u8>> {
-        Ok(hpke::open(
+        hpke_open(self.hpke, private_key, kem_output, info, aad, ciphertext)
+    }
+
+    /// SetupBaseS then Export (the external-init secret, RFC 9420 §8.3):
+    /// `(kem_output, exported_secret)`.
+    pub fn hpke_export_sender(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<(Vec<u8>, SecretBytes)> {
+        hpke_export_sender(self.hpke, public_key, info, exporter_context, len)
+    }
+
+    /// SetupBaseR then Export.
+    pub fn hpke_export_receiver(
+        &self,
+        private_key: &[u8],
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<SecretBytes> {
+        hpke_export_receiver(
             self.hpke,
-            &ReceiverInputs::base(),
             private_key,
             kem_output,
             info,
-            aad,
-            ciphertext,
-        )?)
+            exporter_context,
+            len,
+        )
     }
 
     /// DeriveKeyPair of the suite's HPKE KEM: `(private_key, public_key)`.
     pub fn derive_hpke_key_pair(&self, ikm: &[u8]) -> (SecretBytes, Vec<u8>) {
-        hpke::derive_keypair(self.hpke.kem, ikm)
+        derive_hpke_key_pair(self.hpke.kem, ikm)
+    }
+
+    /// Whether every primitive of the suite is compiled in (the HKDF and AEAD come from
+    /// [`crate::provider`], whose implementations depend on build features; HPKE and the
+    /// classical signatures are always built).
+    pub fn available(&self) -> Result<()> {
+        kdf(self.hash)?;
+        aead(self.aead)?;
+        if self.signature.ml_dsa().is_some() {
+            ml_dsa(self.signature)?;
+        }
+        Ok(())
     }
 
     pub fn generate_signature_key(&self) -> Result<(SecretBytes, Vec<u8>)> {
@@ -320,6 +349,119 @@ impl SuiteAlgorithms {
     pub fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
         verify(self.signature, public_key, message, signature)
     }
+}
+
+/// DeriveKeyPair of any HPKE KEM as MLS uses it (tree, leaf, init and external keys):
+/// `(private_key, public_key)`.
+///
+/// For the DHKEMs this is RFC 9180 §7.1.3. For ML-KEM and X-Wing — which only the draft PQ
+/// suites use — it is the derivation openmls' own providers run (hpke-rs 0.7): the private key
+/// is the seed `SHAKE256(ikm, Nsk)` (ML-KEM: the 64-byte d ‖ z, X-Wing: X-Wing draft-06's
+/// 32-byte seed), not draft-ietf-hpke-pq-04's `LabeledDerive`, which
+/// [`hpke::derive_keypair`] implements. Members derive each other's path keys from path
+/// secrets and check them against the UpdatePath, so only this one interoperates with the
+/// implementation whose provisional code points these suites are.
+pub fn derive_hpke_key_pair(kem: KemId, ikm: &[u8]) -> (SecretBytes, Vec<u8>) {
+    match kem {
+        KemId::MlKem768 | KemId::MlKem1024 | KemId::XWing => {
+            use sha3::digest::{ExtendableOutput, Update, XofReader};
+            let mut seed = zeroize::Zeroizing::new(vec![0u8; kem.private_key_len()]);
+            let mut shake = sha3::Shake256::default();
+            shake.update(ikm);
+            shake.finalize_xof().read(&mut seed);
+            // Every seed of Nsk bytes is a valid ML-KEM / X-Wing private key.
+            hpke::parse_private_key(kem, &seed).unwrap_or_else(|_| unreachable!())
+        }
+        _ => hpke::derive_keypair(kem, ikm),
+    }
+}
+
+/// A NIST-curve DHKEM private key shorter than Nsk, left-padded to it: the same big-endian
+/// scalar. Implementations that serialize the scalar minimally produce such keys (the mlswg
+/// passive-client vectors carry 65-byte P-521 keys); RFC 9180's DeserializePrivateKey wants
+/// exactly Nsk bytes.
+fn canonical_private_key(kem: KemId, private_key: &[u8]) -> zeroize::Zeroizing<Vec<u8>> {
+    let nsk = kem.private_key_len();
+    let nist = matches!(kem, KemId::DhkemP256 | KemId::DhkemP384 | KemId::DhkemP521);
+    let mut key = zeroize::Zeroizing::new(Vec::with_capacity(nsk.max(private_key.len())));
+    if nist && !private_key.is_empty() && private_key.len() < nsk {
+        key.resize(nsk - private_key.len(), 0);
+    }
+    key.extend_from_slice(private_key);
+    key
+}
+
+/// HPKE base-mode single-shot seal under any suite: `(kem_output, ciphertext)`.
+pub fn hpke_seal(
+    suite: hpke::Suite,
+    public_key: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>)> {
+    Ok(hpke::seal(
+        suite,
+        &SenderInputs::base(),
+        public_key,
+        info,
+        aad,
+        plaintext,
+        None,
+    )?)
+}
+
+/// HPKE base-mode single-shot open under any suite.
+pub fn hpke_open(
+    suite: hpke::Suite,
+    private_key: &[u8],
+    kem_output: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    ciphertext: &[u8],
+) -> Result<Vec<u8>> {
+    let private_key = canonical_private_key(suite.kem, private_key);
+    Ok(hpke::open(
+        suite,
+        &ReceiverInputs::base(),
+        &private_key,
+        kem_output,
+        info,
+        aad,
+        ciphertext,
+    )?)
+}
+
+/// SetupBaseS then Export under any suite: `(kem_output, exported_secret)`.
+pub fn hpke_export_sender(
+    suite: hpke::Suite,
+    public_key: &[u8],
+    info: &[u8],
+    exporter_context: &[u8],
+    len: usize,
+) -> Result<(Vec<u8>, SecretBytes)> {
+    let (kem_output, context) =
+        hpke::setup_sender(suite, &SenderInputs::base(), public_key, info, None)?;
+    Ok((kem_output, context.export(exporter_context, len)?))
+}
+
+/// SetupBaseR then Export under any suite.
+pub fn hpke_export_receiver(
+    suite: hpke::Suite,
+    private_key: &[u8],
+    kem_output: &[u8],
+    info: &[u8],
+    exporter_context: &[u8],
+    len: usize,
+) -> Result<SecretBytes> {
+    let private_key = canonical_private_key(suite.kem, private_key);
+    let context = hpke::setup_receiver(
+        suite,
+        &ReceiverInputs::base(),
+        &private_key,
+        kem_output,
+        info,
+    )?;
+    Ok(context.export(exporter_context, len)?)
 }
 
 pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> Vec<u8> {
@@ -675,6 +817,53 @@ mod tests {
     }
 
     #[test]
+    fn a_nist_hpke_private_key_without_its_leading_zero_bytes_still_opens() {
+        let s = suite(0x0005).unwrap();
+        // About half of all P-521 scalars start with a zero byte; the first such ikm will do.
+        let (private, public) = (0u8..=255)
+            .map(|i| s.derive_hpke_key_pair(&[i; 66]))
+            .find(|(private, _)| private.as_bytes()[0] == 0)
+            .unwrap();
+        let (kem_output, ct) = s.hpke_seal(&public, b"", b"", b"pt").unwrap();
+        let short = &private.as_bytes()[1..];
+        assert_eq!(short.len(), 65);
+        assert_eq!(
+            s.hpke_open(short, &kem_output, b"", b"", &ct).unwrap(),
+            b"pt"
+        );
+        let (kem_output, exported) = s.hpke_export_sender(&public, b"", b"c", 16).unwrap();
+        assert_eq!(
+            s.hpke_export_receiver(short, &kem_output, b"", b"c", 16)
+                .unwrap(),
+            exported
+        );
+    }
+
+    #[test]
+    fn pq_kems_derive_their_seed_with_shake256_as_openmls_does() {
+        use sha3::digest::{ExtendableOutput, Update, XofReader};
+        for (kem, nsk) in [
+            (KemId::MlKem768, 64),
+            (KemId::MlKem1024, 64),
+            (KemId::XWing, 32),
+        ] {
+            let (private, public) = derive_hpke_key_pair(kem, b"input keying material");
+            let mut seed = vec![0u8; nsk];
+            let mut shake = sha3::Shake256::default();
+            shake.update(b"input keying material");
+            shake.finalize_xof().read(&mut seed);
+            assert_eq!(private.as_bytes(), seed, "{kem}");
+            let parsed = hpke::parse_private_key(kem, &seed).unwrap();
+            assert_eq!(parsed.1, public);
+        }
+        // The DHKEMs keep RFC 9180's DeriveKeyPair.
+        assert_eq!(
+            derive_hpke_key_pair(KemId::DhkemX25519, &[1; 32]),
+            hpke::derive_keypair(KemId::DhkemX25519, &[1; 32])
+        );
+    }
+
+    #[test]
     fn every_suite_round_trips_hpke_and_aead() {
         for s in SUITES {
             let (private, public) = s.derive_hpke_key_pair(&[7u8; 64]);
@@ -687,6 +876,20 @@ mod tests {
             assert!(s
                 .hpke_open(private.as_bytes(), &kem_output, b"infp", b"aad", &ct)
                 .is_err());
+            let (kem_output, exported) =
+                s.hpke_export_sender(&public, b"info", b"ctx", 40).unwrap();
+            assert_eq!(exported.len(), 40);
+            assert_eq!(
+                s.hpke_export_receiver(private.as_bytes(), &kem_output, b"info", b"ctx", 40)
+                    .unwrap(),
+                exported
+            );
+            assert_ne!(
+                s.hpke_export_receiver(private.as_bytes(), &kem_output, b"info", b"ctx2", 40)
+                    .unwrap(),
+                exported
+            );
+            s.available().unwrap();
             let key = vec![1u8; s.aead_key_len()];
             let nonce = vec![2u8; s.aead_nonce_len()];
             let sealed = s.aead_seal(&key, &nonce, b"aad", b"pt").unwrap();

@@ -7,12 +7,12 @@ use openmls::prelude::tls_codec::Deserialize as _;
 use openmls::prelude::{
     BasicCredential, ContentType, MlsMessageBodyIn, MlsMessageIn, OpenMlsCrypto, SignatureScheme,
 };
-use openmls_rust_crypto::RustCrypto;
 use openmls_traits::signatures::Signer;
 
 use super::client::decode_key_package;
 use super::error::{malformed, MlsError, Result};
 use super::group::wire_format_name;
+use super::provider::SonetCrypto;
 use super::{CipherSuite, Client};
 
 /// The content type of a framed MLS message.
@@ -87,8 +87,7 @@ pub struct KeyPackageCredential {
 /// Decodes a serialized `MLSMessage(KeyPackage)`, verifies its signatures, and returns the
 /// credential it carries (only basic credentials are accepted).
 pub fn key_package_credential(bytes: &[u8]) -> Result<KeyPackageCredential> {
-    let crypto = RustCrypto::default();
-    let key_package = decode_key_package(&crypto, bytes)?;
+    let key_package = decode_key_package(&SonetCrypto, bytes)?;
     let suite = CipherSuite::from_id(u16::from(key_package.ciphersuite()))?;
     let leaf = key_package.leaf_node();
     let credential = BasicCredential::try_from(leaf.credential().clone())
@@ -151,7 +150,7 @@ pub fn verify_service_signature(
     let scheme = SignatureScheme::try_from(signature_scheme).map_err(|_| {
         MlsError::InvalidArgument(format!("unknown signature scheme 0x{signature_scheme:04x}"))
     })?;
-    RustCrypto::default()
+    SonetCrypto
         .verify_signature(
             scheme,
             &service_content(label, content),

@@ -15,12 +15,12 @@ use std::time::Duration;
 
 use openmls::prelude::OpenMlsProvider;
 use openmls_memory_storage::MemoryStorage;
-use openmls_rust_crypto::RustCrypto;
 use openmls_sqlite_storage::{Codec, SqliteStorageProvider};
 use openmls_traits::storage::{StorageProvider, CURRENT_VERSION};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::error::{storage, MlsError, Result};
+use super::provider::SonetCrypto;
 
 /// How openmls' entities are encoded in the SQLite rows (openmls' own tests use JSON too).
 #[derive(Default)]
@@ -42,22 +42,22 @@ pub(crate) type SqliteStorage<'c> = SqliteStorageProvider<JsonCodec, &'c Connect
 
 /// The `OpenMlsProvider` handed to openmls for one operation.
 pub(crate) struct Provider<'a, S> {
-    pub(crate) crypto: &'a RustCrypto,
+    pub(crate) crypto: &'a SonetCrypto,
     pub(crate) storage: &'a S,
 }
 
 impl<S: StorageProvider<CURRENT_VERSION>> OpenMlsProvider for Provider<'_, S> {
-    type CryptoProvider = RustCrypto;
-    type RandProvider = RustCrypto;
+    type CryptoProvider = SonetCrypto;
+    type RandProvider = SonetCrypto;
     type StorageProvider = S;
 
     fn storage(&self) -> &S {
         self.storage
     }
-    fn crypto(&self) -> &RustCrypto {
+    fn crypto(&self) -> &SonetCrypto {
         self.crypto
     }
-    fn rand(&self) -> &RustCrypto {
+    fn rand(&self) -> &SonetCrypto {
         self.crypto
     }
 }

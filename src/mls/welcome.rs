@@ -11,7 +11,6 @@
 use openmls::messages::group_info::VerifiableGroupInfo;
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _, Size as _, VLBytes};
 use openmls::prelude::{Ciphersuite, MlsMessageBodyIn, OpenMlsCrypto};
-use openmls_rust_crypto::RustCrypto;
 use openmls_traits::types::HpkeCiphertext;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
@@ -19,6 +18,7 @@ use zeroize::Zeroizing;
 use super::client::decode_key_package;
 use super::error::{internal, malformed, MlsError, Result};
 use super::group::decode_message;
+use super::provider::SonetCrypto;
 use super::CipherSuite;
 
 /// What [`inspect_welcome`] established about a Welcome.
@@ -49,7 +49,7 @@ pub fn inspect_welcome(
     init_private: &[u8],
     signer_public: &[u8],
 ) -> Result<WelcomeInspection> {
-    let crypto = RustCrypto::default();
+    let crypto = SonetCrypto;
     let welcome = ParsedWelcome::decode(welcome)?;
     let suite = CipherSuite::from_id(welcome.cipher_suite)?;
     suite.require_supported()?;
@@ -201,7 +201,7 @@ fn sign_content(label: &[u8], content: &[u8]) -> Result<Vec<u8>> {
 
 /// The key schedule's three operations over the suite's KDF.
 struct KeySchedule<'a> {
-    crypto: &'a RustCrypto,
+    crypto: &'a SonetCrypto,
     cs: Ciphersuite,
 }
 

@@ -67,7 +67,9 @@ pub struct Mls {
     /// The suite clients are told to use (and the default of `sonet client`).
     #[serde(default = "default_cipher_suite")]
     pub cipher_suite: String,
-    /// Suites groups may be created with; empty = every suite the MLS engine supports.
+    /// Suites groups may be created with; empty = every RFC 9420 suite the MLS engine
+    /// supports. The draft post-quantum suites (provisional code points) are allowed only when
+    /// listed here.
     #[serde(default)]
     pub allowed_cipher_suites: Vec<String>,
     /// Clients should commit (e.g. a self-update) when their group's epoch is older than this.
@@ -312,6 +314,7 @@ impl Settings {
         let suite_names = || {
             CipherSuite::supported()
                 .into_iter()
+                .chain(CipherSuite::supported_drafts())
                 .map(CipherSuite::name)
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -538,7 +541,7 @@ security:
   mls:
     enabled: true
     cipher_suite: \"{suite}\"
-    allowed_cipher_suites: []        # empty: every supported suite
+    allowed_cipher_suites: []        # empty: every supported RFC 9420 suite (draft PQ suites only if listed)
     epoch_rotation_hours: 24
   pqc:
     kem_algorithm: \"ML-KEM-768\"

@@ -691,6 +691,16 @@ const NOT_RUN: &str = "measured from the rfc9420 and interop suites' results, wh
 /// verdict from their case counts, so the claim and the matrix can never disagree.
 fn mls_result_claims(sets: &[SetResult]) -> Vec<Claim> {
     let unsupported_suites = mls::CipherSuite::ALL.len() - mls::CipherSuite::supported().len();
+    let unsupported_why = if unsupported_suites == 0 {
+        "the engine runs all seven RFC 9420 suites, so unsupported cases are suites the mls-rs \
+         peer's crypto provider cannot run"
+            .to_owned()
+    } else {
+        format!(
+            "the unsupported cases are the {unsupported_suites} cipher suites the engine cannot \
+             run, and suites the mls-rs peer's crypto provider cannot run"
+        )
+    };
     let handling = counts_of(
         sets,
         &[
@@ -708,9 +718,8 @@ fn mls_result_claims(sets: &[SetResult]) -> Vec<Claim> {
             format!(
                 "joined from Welcomes and processed every Commit of the passive-client vectors \
                  (epoch authenticator compared at every epoch), and exchanged Welcomes and \
-                 Commits with mls-rs in both directions; the unsupported cases are the {} cipher \
-                 suites the engine cannot run. Sets: {}",
-                unsupported_suites,
+                 Commits with mls-rs in both directions; {}. Sets: {}",
+                unsupported_why,
                 names.join(", ")
             ),
         )),
