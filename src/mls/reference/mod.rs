@@ -21,6 +21,7 @@
 pub mod codec;
 pub mod key_schedule;
 pub mod labeled;
+pub mod passive;
 pub mod protection;
 pub mod secret_tree;
 pub mod structures;
@@ -42,6 +43,12 @@ pub enum ReferenceError {
     TreeMath(String),
     #[error("invalid: {0}")]
     Invalid(String),
+    /// Something RFC 9420 defines that the oracle deliberately does not do.
+    #[error("not implemented by the oracle: {0}")]
+    Unsupported(String),
+    /// A PSK the member was not given (an unknown external id, or an epoch it never saw).
+    #[error("PSK not available: {0}")]
+    UnknownPsk(String),
     #[error(transparent)]
     Primitive(#[from] PrimitiveError),
 }

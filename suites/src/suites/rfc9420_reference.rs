@@ -12,7 +12,7 @@ use sonet::mls::reference::structures::{
     PreSharedKeyId, Proposal, Psk, Sender,
 };
 use sonet::mls::reference::transcript;
-use sonet::mls::reference::{labeled, tree_math, ReferenceError};
+use sonet::mls::reference::{passive, labeled, tree_math, ReferenceError};
 use sonet::secret::SecretBytes;
 
 use crate::results::SetResult;
@@ -57,6 +57,7 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
         ),
     ];
     jobs.extend(super::rfc9420_tree::jobs(suite));
+    jobs.extend(passive_jobs(suite));
     jobs
 }
 
@@ -726,4 +727,43 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
         round-trip"
             .to_owned(),
     )
+}
+
+/// The passive-client files, run through the oracle's passive member.
+pub const PASSIVE_FILES: [&str; 10] = [
+    "mls/passive-client-welcome.json",
+    "mls/passive-client-handling-commit.json",
+    "mls/passive-client-random.json",
+    "mls/interop/passive/application.json",
+    "mls/interop/passive/branch.json",
+    "mls/interop/passive/commit.json",
+    "mls/interop/passive/external_join.json",
+    "mls/interop/passive/external_proposals.json",
+    "mls/interop/passive/reinit.json",
+    "mls/interop/passive/welcome_join.json",
+];
+
+pub(crate) fn passive_jobs(suite: &'static str) -> Vec<Job> {
+    PASSIVE_FILES
+        .into_iter()
+        .map(|path| {
+            Job::new(suite, path, PROVIDER, move |store, set| {
+                per_suite_set(store, path, "passive-client", set, passive_case)
+            })
+        })
+        .collect()
+}
+
+fn passive_case(_: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
+    let case = sonet::mls::PassiveClientCase::from_json(entry)
+        .map_err(|e| CaseError::Fail(format!("malformed vector: {e}")))?;
+    match passive::run_passive_client_vector(&case) {
+        Ok(epochs) => Ok(format!(
+            "joined; initial and {epochs} epoch authenticators match"
+        )),
+        Err((step, e @ (ReferenceError::Unsupported(_) | ReferenceError::UnknownPsk(_)))) => {
+            Err(CaseError::Unsupported(format!("{step}: {e}")))
+        }
+        Err((step, e)) => Err(CaseError::Fail(format!("{step}: {e}"))),
+    }
 }

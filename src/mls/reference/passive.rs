@@ -1,0 +1,702 @@
+//! A passive member written from RFC 9420 alone: it joins from a Welcome with its KeyPackage's
+//! private keys, then follows the group through every proposal and commit, recomputing the
+//! ratchet tree, the transcript hashes and the whole key schedule itself. It never sends.
+//!
+//! It is the oracle the `rfc9420` suite runs the passive-client vector files through (the
+//! mlswg files and mlspp's `interop/passive` files), and the observer of the differential run
+//! that checks openmls epoch by epoch.
+
+use std::collections::BTreeMap;
+
+use super::codec::Reader;
+use super::key_schedule::{psk_secret, EpochSecrets, PskInput};
+use super::labeled::{self, derive_secret, expand_with_label};
+use super::protection::{open_private, unprotect_public, verify_content};
+use super::secret_tree::SecretTree;
+use super::structures::{
+    AuthenticatedContent, Codec, Commit, Content, Credential, Extension, GroupContext, GroupInfo,
+    GroupSecrets, KeyPackage, LeafNode, MlsMessage, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
+    RatchetTreeNodes, Sender, Welcome, EXTENSION_EXTERNAL_SENDERS, EXTENSION_RATCHET_TREE,
+};
+use super::transcript::{after_commit, interim_transcript_hash, verify_confirmation_tag};
+use super::tree::RatchetTree;
+use super::tree_math::{self, LeafIndex, NodeIndex};
+use super::treekem::{decrypt_update_path, filtered_direct_path, merge_update_path, PrivateState};
+use super::{ReferenceError, Result};
+use crate::mls::primitives::{self, SuiteAlgorithms};
+use crate::secret::SecretBytes;
+
+fn invalid(reason: impl Into<String>) -> ReferenceError {
+    ReferenceError::Invalid(reason.into())
+}
+
+/// What a joiner holds before the Welcome: its KeyPackage and the private keys that go with it,
+/// plus any external PSKs it was given.
+#[derive(Clone, Debug)]
+pub struct JoinerKeys {
+    /// The encoded `MLSMessage` or bare `KeyPackage`.
+    pub key_package: Vec<u8>,
+    pub init_private: SecretBytes,
+    pub encryption_private: SecretBytes,
+    pub signature_private: SecretBytes,
+    /// `(psk_id, psk)`.
+    pub external_psks: Vec<(Vec<u8>, SecretBytes)>,
+}
+
+/// One member's view of a group at one epoch.
+#[derive(Clone, Debug)]
+pub struct PassiveMember {
+    pub(crate) suite: &'static SuiteAlgorithms,
+    pub(crate) context: GroupContext,
+    pub(crate) tree: RatchetTree,
+    pub(crate) own_leaf: LeafIndex,
+    pub(crate) interim_transcript_hash: Vec<u8>,
+    pub(crate) secrets: EpochSecrets,
+    pub(crate) secret_tree: SecretTree,
+    /// HPKE key pairs `(private, public)` of the nodes this member knows, by node index; a key
+    /// is dropped as soon as the tree no longer holds its public key there.
+    pub(crate) node_keys: BTreeMap<NodeIndex, (SecretBytes, Vec<u8>)>,
+    /// Proposals received this epoch: `(reference, proposal, sender)`.
+    pub(crate) pending: Vec<(Vec<u8>, Proposal, Sender)>,
+    pub(crate) external_psks: Vec<(Vec<u8>, SecretBytes)>,
+    /// resumption_psk of every epoch seen, by (group_id, epoch).
+    pub(crate) resumption_psks: BTreeMap<(Vec<u8>, u64), SecretBytes>,
+}
+
+/// A KeyPackage from an `MLSMessage` or bare.
+pub fn decode_key_package(bytes: &[u8]) -> Result<KeyPackage> {
+    match MlsMessage::from_bytes(bytes) {
+        Ok(MlsMessage::KeyPackage(kp)) => Ok(kp),
+        Ok(other) => Err(invalid(format!(
+            "expected a KeyPackage, got wire format {}",
+            other.wire_format()
+        ))),
+        Err(_) => KeyPackage::from_bytes(bytes),
+    }
+}
+
+fn decode_welcome(bytes: &[u8]) -> Result<Welcome> {
+    match MlsMessage::from_bytes(bytes)? {
+        MlsMessage::Welcome(w) => Ok(w),
+        other => Err(invalid(format!(
+            "expected a Welcome, got wire format {}",
+            other.wire_format()
+        ))),
+    }
+}
+
+/// Welcome key and nonce (§12.4.3.1): from welcome_secret.
+fn welcome_key_nonce(
+    suite: &SuiteAlgorithms,
+    welcome_secret: &[u8],
+) -> Result<(SecretBytes, SecretBytes)> {
+    let key = expand_with_label(
+        suite,
+        welcome_secret,
+        b"key",
+        b"",
+        suite.aead_key_len() as u16,
+    )?;
+    let nonce = expand_with_label(
+        suite,
+        welcome_secret,
+        b"nonce",
+        b"",
+        suite.aead_nonce_len() as u16,
+    )?;
+    Ok((key, nonce))
+}
+
+/// The path secrets from `start` up the filtered direct path, each node's key pair checked
+/// against the tree: `(node, private_key)` for each, and the commit secret after the root.
+pub(crate) fn walk_path_secrets(
+    suite: &SuiteAlgorithms,
+    tree: &RatchetTree,
+    nodes: &[NodeIndex],
+    path_secret: &[u8],
+) -> Result<(Vec<(NodeIndex, (SecretBytes, Vec<u8>))>, SecretBytes)> {
+    let mut keys = Vec::new();
+    let mut secret = SecretBytes::from(path_secret);
+    for &x in nodes {
+        let node_secret = derive_secret(suite, secret.as_bytes(), b"node")?;
+        let (private, public) = suite.derive_hpke_key_pair(node_secret.as_bytes());
+        let in_tree = tree
+            .node(x)
+            .map(|n| n.encryption_key().to_vec())
+            .ok_or_else(|| invalid(format!("path secret for blank node {x}")))?;
+        if in_tree != public {
+            return Err(invalid(format!(
+                "the path secret for node {x} derives a key the tree does not hold"
+            )));
+        }
+        keys.push((x, (private, public)));
+        secret = derive_secret(suite, secret.as_bytes(), b"path")?;
+    }
+    Ok((keys, secret))
+}
+
+impl PassiveMember {
+    /// Joins from a Welcome (§12.4.3.1), with the ratchet tree from the GroupInfo's extension or
+    /// given out of band.
+    pub fn join(keys: &JoinerKeys, welcome: &[u8], ratchet_tree: Option<&[u8]>) -> Result<Self> {
+        let key_package = decode_key_package(&keys.key_package)?;
+        let suite = primitives::suite(key_package.cipher_suite)?;
+        let welcome = decode_welcome(welcome)?;
+        if welcome.cipher_suite != key_package.cipher_suite {
+            return Err(invalid("the Welcome's cipher suite is not the KeyPackage's"));
+        }
+        let own_ref = labeled::key_package_ref(suite, &key_package.to_bytes());
+        let entry = welcome
+            .secrets
+            .iter()
+            .find(|s| s.new_member == own_ref)
+            .ok_or_else(|| invalid("the Welcome holds no secrets for this KeyPackage"))?;
+        let group_secrets = GroupSecrets::from_bytes(&labeled::decrypt_with_label(
+            suite,
+            keys.init_private.as_bytes(),
+            b"Welcome",
+            &welcome.encrypted_group_info,
+            &entry.encrypted_group_secrets.kem_output,
+            &entry.encrypted_group_secrets.ciphertext,
+        )?)?;
+
+        // The GroupInfo is needed to name resumption PSKs' groups, but a joiner knows none of
+        // those epochs: only external PSKs can be resolved here.
+        let mut member_psks = Vec::new();
+        for id in &group_secrets.psks {
+            member_psks.push(PskInput {
+                id: id.clone(),
+                psk: Self::lookup_psk(&keys.external_psks, &BTreeMap::new(), id)?,
+            });
+        }
+        let psk = psk_secret(suite, &member_psks)?;
+        let member = suite.extract(group_secrets.joiner_secret.as_bytes(), psk.as_bytes())?;
+        let welcome_secret = derive_secret(suite, member.as_bytes(), b"welcome")?;
+        let (key, nonce) = welcome_key_nonce(suite, welcome_secret.as_bytes())?;
+        let group_info = GroupInfo::from_bytes(&suite.aead_open(
+            key.as_bytes(),
+            nonce.as_bytes(),
+            b"",
+            &welcome.encrypted_group_info,
+        )?)?;
+        let context = group_info.group_context.clone();
+        if context.cipher_suite != key_package.cipher_suite {
+            return Err(invalid("the GroupInfo's cipher suite is not the KeyPackage's"));
+        }
+
+        let tree_bytes = match group_info
+            .extensions
+            .iter()
+            .find(|e| e.extension_type == EXTENSION_RATCHET_TREE)
+        {
+            Some(Extension { extension_data, .. }) => extension_data.clone(),
+            None => ratchet_tree
+                .ok_or_else(|| invalid("no ratchet tree in the Welcome and none given"))?
+                .to_vec(),
+        };
+        let tree = RatchetTree::from_nodes(RatchetTreeNodes::from_bytes(&tree_bytes)?)?;
+        if tree.root_tree_hash(suite)? != context.tree_hash {
+            return Err(invalid("the ratchet tree does not match the GroupInfo's tree hash"));
+        }
+        tree.validate(suite, &context.group_id)?;
+        let signer = tree
+            .leaf(group_info.signer)
+            .ok_or_else(|| invalid("the GroupInfo signer is not a member"))?;
+        labeled::verify_with_label(
+            suite,
+            &signer.signature_key,
+            b"GroupInfoTBS",
+            &group_info.tbs(),
+            &group_info.signature,
+        )?;
+
+        let own_leaf = (0..tree.n_leaves())
+            .find(|&l| tree.leaf(l) == Some(&key_package.leaf_node))
+            .ok_or_else(|| invalid("the KeyPackage's leaf is not in the tree"))?;
+        let mut node_keys = BTreeMap::new();
+        node_keys.insert(
+            tree_math::leaf_node(own_leaf),
+            (
+                keys.encryption_private.clone(),
+                key_package.leaf_node.encryption_key.clone(),
+            ),
+        );
+        if let Some(path_secret) = &group_secrets.path_secret {
+            let n = tree.n_leaves();
+            let ancestor = tree_math::common_ancestor(
+                tree_math::leaf_node(own_leaf),
+                tree_math::leaf_node(group_info.signer),
+            );
+            let mut nodes = vec![ancestor];
+            nodes.extend(
+                tree_math::direct_path(ancestor, n)?
+                    .into_iter()
+                    .filter(|&x| tree.node(x).is_some()),
+            );
+            let (keys, _) = walk_path_secrets(suite, &tree, &nodes, path_secret.as_bytes())?;
+            node_keys.extend(keys);
+        }
+
+        let encoded_context = context.to_bytes();
+        let secrets = EpochSecrets::from_joiner(
+            suite,
+            group_secrets.joiner_secret.as_bytes(),
+            psk.as_bytes(),
+            &encoded_context,
+        )?;
+        let tag = suite.mac(
+            secrets.confirmation_key.as_bytes(),
+            &context.confirmed_transcript_hash,
+        );
+        if tag != group_info.confirmation_tag {
+            return Err(invalid("the GroupInfo's confirmation tag does not verify"));
+        }
+        let interim = interim_transcript_hash(
+            suite,
+            &context.confirmed_transcript_hash,
+            &group_info.confirmation_tag,
+        );
+        // A joiner's epoch keys come from the Welcome; the group's init secret for the next
+        // epoch is among them.
+        let secret_tree = SecretTree::new(
+            suite,
+            secrets.encryption_secret.as_bytes(),
+            tree.n_leaves(),
+        )?;
+        let mut resumption_psks = BTreeMap::new();
+        resumption_psks.insert(
+            (context.group_id.clone(), context.epoch),
+            secrets.resumption_psk.clone(),
+        );
+        Ok(Self {
+            suite,
+            context,
+            tree,
+            own_leaf,
+            interim_transcript_hash: interim,
+            secrets,
+            secret_tree,
+            node_keys,
+            external_psks: keys.external_psks.clone(),
+            resumption_psks,
+            pending: Vec::new(),
+        })
+    }
+
+    fn lookup_psk(
+        external: &[(Vec<u8>, SecretBytes)],
+        resumption: &BTreeMap<(Vec<u8>, u64), SecretBytes>,
+        id: &PreSharedKeyId,
+    ) -> Result<SecretBytes> {
+        match &id.psk {
+            Psk::External { psk_id } => external
+                .iter()
+                .find(|(i, _)| i == psk_id)
+                .map(|(_, psk)| psk.clone())
+                .ok_or_else(|| {
+                    ReferenceError::UnknownPsk(format!("external {}", hex::encode(psk_id)))
+                }),
+            Psk::Resumption {
+                psk_group_id,
+                psk_epoch,
+                ..
+            } => resumption
+                .get(&(psk_group_id.clone(), *psk_epoch))
+                .cloned()
+                .ok_or_else(|| {
+                    ReferenceError::UnknownPsk(format!(
+                        "resumption PSK of group {} epoch {psk_epoch}",
+                        hex::encode(psk_group_id)
+                    ))
+                }),
+        }
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.context.epoch
+    }
+
+    pub fn epoch_authenticator(&self) -> &[u8] {
+        self.secrets.epoch_authenticator.as_bytes()
+    }
+
+    pub fn tree_hash(&self) -> &[u8] {
+        &self.context.tree_hash
+    }
+
+    pub fn confirmed_transcript_hash(&self) -> &[u8] {
+        &self.context.confirmed_transcript_hash
+    }
+
+    pub fn secrets(&self) -> &EpochSecrets {
+        &self.secrets
+    }
+
+    pub fn own_leaf(&self) -> LeafIndex {
+        self.own_leaf
+    }
+
+    pub fn leaf(&self, l: LeafIndex) -> Option<&LeafNode> {
+        self.tree.leaf(l)
+    }
+
+    /// MLS-Exporter at this epoch.
+    pub fn export(&self, label: &[u8], context: &[u8], length: u16) -> Result<SecretBytes> {
+        self.secrets.export(self.suite, label, context, length)
+    }
+
+    /// The signature key a PublicMessage's sender signs with (§6.1): a member's leaf, an
+    /// external sender from the group's `external_senders` extension, or for new members the
+    /// leaf they bring.
+    fn sender_signature_key(&self, content: &AuthenticatedContent) -> Result<Vec<u8>> {
+        match (&content.content.sender, &content.content.content) {
+            (Sender::Member(l), _) => self
+                .tree
+                .leaf(*l)
+                .map(|leaf| leaf.signature_key.clone())
+                .ok_or_else(|| invalid(format!("sender leaf {l} is not a member"))),
+            (Sender::External(i), _) => {
+                let extension = self
+                    .context
+                    .extensions
+                    .iter()
+                    .find(|e| e.extension_type == EXTENSION_EXTERNAL_SENDERS)
+                    .ok_or_else(|| invalid("external sender without external_senders"))?;
+                // ExternalSender { SignaturePublicKey signature_key; Credential credential; }
+                let senders = Reader::new(&extension.extension_data).vector(
+                    "external_senders",
+                    |r| {
+                        let key = r.opaque("signature_key")?.to_vec();
+                        Credential::decode(r)?;
+                        Ok(key)
+                    },
+                )?;
+                senders
+                    .get(*i as usize)
+                    .cloned()
+                    .ok_or_else(|| invalid(format!("no external sender {i}")))
+            }
+            (Sender::NewMemberProposal, Content::Proposal(Proposal::Add { key_package })) => {
+                Ok(key_package.leaf_node.signature_key.clone())
+            }
+            (Sender::NewMemberCommit, Content::Commit(Commit { path: Some(path), .. })) => {
+                Ok(path.leaf_node.signature_key.clone())
+            }
+            (sender, _) => Err(invalid(format!(
+                "a {sender:?} sender cannot send this content"
+            ))),
+        }
+    }
+
+    /// Processes one `MLSMessage` (a PublicMessage or PrivateMessage of this group and epoch):
+    /// a proposal is kept for the commit that references it, a commit moves the group to its
+    /// next epoch, application data is returned.
+    pub fn process(&mut self, message: &[u8]) -> Result<Processed> {
+        let suite = self.suite;
+        let content = match MlsMessage::from_bytes(message)? {
+            MlsMessage::PublicMessage(m) => {
+                let key = self.sender_signature_key(&AuthenticatedContent {
+                    wire_format: super::structures::WIRE_FORMAT_PUBLIC_MESSAGE,
+                    content: m.content.clone(),
+                    auth: m.auth.clone(),
+                })?;
+                unprotect_public(
+                    suite,
+                    &m,
+                    &self.context,
+                    &key,
+                    self.secrets.membership_key.as_bytes(),
+                )?
+            }
+            MlsMessage::PrivateMessage(m) => {
+                let (content, _) = open_private(
+                    suite,
+                    &m,
+                    &self.context,
+                    &self.secret_tree,
+                    self.secrets.sender_data_secret.as_bytes(),
+                )?;
+                let key = self.sender_signature_key(&content)?;
+                verify_content(suite, &content, &self.context, &key)?;
+                content
+            }
+            other => {
+                return Err(invalid(format!(
+                    "a group message was expected, got wire format {}",
+                    other.wire_format()
+                )))
+            }
+        };
+        match &content.content.content {
+            Content::Application(data) => Ok(Processed::Application(data.clone())),
+            Content::Proposal(proposal) => {
+                let reference = labeled::proposal_ref(suite, &content.to_bytes());
+                self.pending
+                    .push((reference, proposal.clone(), content.content.sender));
+                Ok(Processed::Proposal)
+            }
+            Content::Commit(commit) => {
+                self.apply_commit(&content, commit)?;
+                Ok(Processed::Commit {
+                    epoch: self.context.epoch,
+                })
+            }
+        }
+    }
+
+    /// The proposals a commit covers, with their senders, in the commit's order.
+    fn resolve_proposals(
+        &self,
+        commit: &Commit,
+        committer: Sender,
+    ) -> Result<Vec<(Proposal, Sender)>> {
+        commit
+            .proposals
+            .iter()
+            .map(|p| match p {
+                ProposalOrRef::Proposal(proposal) => Ok(((**proposal).clone(), committer)),
+                ProposalOrRef::Reference(r) => self
+                    .pending
+                    .iter()
+                    .find(|(reference, _, _)| reference == r)
+                    .map(|(_, proposal, sender)| (proposal.clone(), *sender))
+                    .ok_or_else(|| {
+                        invalid(format!("the commit references unknown proposal {}", hex::encode(r)))
+                    }),
+            })
+            .collect()
+    }
+
+    /// Applies a commit (§12.4.2): proposals in the RFC's order, the UpdatePath, the transcript
+    /// hashes, PSKs, and the key schedule, whose confirmation tag must match the commit's.
+    fn apply_commit(&mut self, content: &AuthenticatedContent, commit: &Commit) -> Result<()> {
+        let suite = self.suite;
+        let committer = content.content.sender;
+        let proposals = self.resolve_proposals(commit, committer)?;
+        let mut tree = self.tree.clone();
+        let mut extensions = self.context.extensions.clone();
+        let mut psk_ids = Vec::new();
+        let mut external_init = None;
+        // §12.3: GroupContextExtensions, then Updates, Removes, Adds; PSKs and ExternalInit
+        // feed the key schedule.
+        for (proposal, _) in &proposals {
+            if let Proposal::GroupContextExtensions { extensions: new } = proposal {
+                extensions = new.clone();
+            }
+        }
+        for (proposal, sender) in &proposals {
+            if let Proposal::Update { leaf_node } = proposal {
+                let Sender::Member(l) = sender else {
+                    return Err(invalid("an Update proposal from a non-member"));
+                };
+                if *l == self.own_leaf {
+                    return Err(invalid("a passive member never proposes its own update"));
+                }
+                tree.update_leaf(*l, leaf_node.clone())?;
+            }
+        }
+        for (proposal, _) in &proposals {
+            if let Proposal::Remove { removed } = proposal {
+                if *removed == self.own_leaf {
+                    return Err(invalid("this member was removed from the group"));
+                }
+                tree.remove_leaf(*removed)?;
+            }
+        }
+        let mut added = Vec::new();
+        for (proposal, _) in &proposals {
+            match proposal {
+                Proposal::Add { key_package } => {
+                    added.push(tree.add_leaf(key_package.leaf_node.clone())?);
+                }
+                Proposal::PreSharedKey { psk } => psk_ids.push(psk.clone()),
+                Proposal::ExternalInit { kem_output } => external_init = Some(kem_output.clone()),
+                Proposal::ReInit(_) => {
+                    return Err(ReferenceError::Unsupported(
+                        "ReInit: the passive oracle does not follow a group into its successor"
+                            .into(),
+                    ))
+                }
+                _ => {}
+            }
+        }
+
+        let mut next_context = self.context.clone();
+        next_context.epoch = self
+            .context
+            .epoch
+            .checked_add(1)
+            .ok_or_else(|| invalid("epoch overflow"))?;
+        next_context.extensions = extensions;
+
+        let mut new_keys = Vec::new();
+        let commit_secret = match &commit.path {
+            None => SecretBytes::new(vec![0u8; suite.hash_len()]),
+            Some(path) => {
+                let sender = match committer {
+                    Sender::Member(l) => l,
+                    // An external joiner's leaf goes where an Add would put it (§12.4.3.2).
+                    Sender::NewMemberCommit => tree.add_leaf(path.leaf_node.clone())?,
+                    other => return Err(invalid(format!("a commit from a {other:?} sender"))),
+                };
+                let tree_before = tree.clone();
+                merge_update_path(&mut tree, suite, sender, path, &self.context.group_id)?;
+                let keys = self
+                    .node_keys
+                    .iter()
+                    .filter(|(x, (_, public))| {
+                        tree_before.node(**x).map(|n| n.encryption_key()) == Some(public.as_slice())
+                    })
+                    .map(|(x, (private, _))| (*x, private.clone()))
+                    .collect();
+                let received = decrypt_update_path(
+                    &tree_before,
+                    &tree,
+                    suite,
+                    &PrivateState {
+                        leaf: self.own_leaf,
+                        keys,
+                    },
+                    sender,
+                    path,
+                    &next_context,
+                    &added,
+                )?;
+                let above: Vec<NodeIndex> = filtered_direct_path(&tree_before, sender)?
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .skip_while(|&p| p != received.node)
+                    .collect();
+                let (keys, _) =
+                    walk_path_secrets(suite, &tree, &above, received.path_secret.as_bytes())?;
+                new_keys = keys;
+                received.commit_secret
+            }
+        };
+        next_context.tree_hash = tree.root_tree_hash(suite)?;
+        let transcript = after_commit(suite, &self.interim_transcript_hash, content)?;
+        next_context.confirmed_transcript_hash = transcript.confirmed_transcript_hash.clone();
+
+        let psks = psk_ids
+            .iter()
+            .map(|id| {
+                Ok(PskInput {
+                    id: id.clone(),
+                    psk: Self::lookup_psk(&self.external_psks, &self.resumption_psks, id)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let psk = psk_secret(suite, &psks)?;
+        let init_secret = match &external_init {
+            // §8.3: the external joiner's init secret, recovered with the external key pair.
+            Some(kem_output) => {
+                let (private, _) = self.secrets.external_key_pair(suite);
+                suite.hpke_export_receiver(
+                    private.as_bytes(),
+                    kem_output,
+                    b"",
+                    b"MLS 1.0 external init secret",
+                    suite.hash_len(),
+                )?
+            }
+            None => self.secrets.init_secret.clone(),
+        };
+        let secrets = EpochSecrets::derive(
+            suite,
+            init_secret.as_bytes(),
+            commit_secret.as_bytes(),
+            psk.as_bytes(),
+            &next_context.to_bytes(),
+        )?;
+        let tag = content
+            .auth
+            .confirmation_tag
+            .as_deref()
+            .ok_or_else(|| invalid("commit without a confirmation tag"))?;
+        verify_confirmation_tag(
+            suite,
+            secrets.confirmation_key.as_bytes(),
+            &transcript.confirmed_transcript_hash,
+            tag,
+        )?;
+
+        self.secret_tree = SecretTree::new(
+            suite,
+            secrets.encryption_secret.as_bytes(),
+            tree.n_leaves(),
+        )?;
+        self.node_keys.extend(new_keys);
+        self.node_keys
+            .retain(|x, (_, public)| tree.node(*x).map(|n| n.encryption_key()) == Some(public.as_slice()));
+        self.tree = tree;
+        self.context = next_context;
+        self.interim_transcript_hash = transcript.interim_transcript_hash;
+        self.resumption_psks.insert(
+            (self.context.group_id.clone(), self.context.epoch),
+            secrets.resumption_psk.clone(),
+        );
+        self.secrets = secrets;
+        self.pending.clear();
+        Ok(())
+    }
+}
+
+/// What [`PassiveMember::process`] did with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Processed {
+    Application(Vec<u8>),
+    Proposal,
+    Commit { epoch: u64 },
+}
+
+/// Runs one passive-client test vector (mls-implementations `passive-client-*.json`, mlspp's
+/// `interop/passive/*.json`): joins with the vector's KeyPackage and private keys, processes
+/// every epoch's proposals and commit, and compares the epoch authenticator after the join and
+/// after each epoch. Returns the number of epochs followed; an error names where it stopped.
+pub fn run_passive_client_vector(
+    case: &crate::mls::PassiveClientCase,
+) -> std::result::Result<usize, (String, ReferenceError)> {
+    let keys = JoinerKeys {
+        key_package: case.key_package.clone(),
+        init_private: SecretBytes::from(case.init_priv.as_slice()),
+        encryption_private: SecretBytes::from(case.encryption_priv.as_slice()),
+        signature_private: SecretBytes::from(case.signature_priv.as_slice()),
+        external_psks: case
+            .external_psks
+            .iter()
+            .map(|(id, psk)| (id.clone(), SecretBytes::from(psk.as_slice())))
+            .collect(),
+    };
+    let mut member = PassiveMember::join(&keys, &case.welcome, case.ratchet_tree.as_deref())
+        .map_err(|e| ("join".to_owned(), e))?;
+    if member.epoch_authenticator() != case.initial_epoch_authenticator.as_slice() {
+        return Err((
+            "join".to_owned(),
+            invalid("the epoch authenticator after joining differs from the vector's"),
+        ));
+    }
+    for (i, epoch) in case.epochs.iter().enumerate() {
+        let step = |what: &str| format!("epoch {} ({what})", i + 1);
+        for (p, proposal) in epoch.proposals.iter().enumerate() {
+            member
+                .process(proposal)
+                .map_err(|e| (step(&format!("proposal {p}")), e))?;
+        }
+        match member.process(&epoch.commit).map_err(|e| (step("commit"), e))? {
+            Processed::Commit { .. } => {}
+            other => {
+                return Err((
+                    step("commit"),
+                    invalid(format!("the commit message held {other:?}")),
+                ))
+            }
+        }
+        if member.epoch_authenticator() != epoch.epoch_authenticator.as_slice() {
+            return Err((
+                step("epoch authenticator"),
+                invalid("the epoch authenticator differs from the vector's"),
+            ));
+        }
+    }
+    Ok(case.epochs.len())
+}
