@@ -700,3 +700,81 @@ pub fn run_passive_client_vector(
     }
     Ok(case.epochs.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mls::PassiveClientCase;
+
+    fn case(file: &str, index: usize) -> PassiveClientCase {
+        let cases = crate::test_vectors::read_pinned_json(file);
+        PassiveClientCase::from_json(&cases[index]).unwrap()
+    }
+
+    /// A commit-handling case with at least one epoch, for cipher suite `suite`.
+    fn commit_case(suite: u16) -> PassiveClientCase {
+        let cases = crate::test_vectors::read_pinned_json("mls/passive-client-handling-commit.json");
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| PassiveClientCase::from_json(c).unwrap())
+            .find(|c| c.cipher_suite == suite && !c.epochs.is_empty())
+            .unwrap()
+    }
+
+    #[test]
+    fn follows_a_vector_and_notices_a_different_authenticator() {
+        for suite in 1..=7 {
+            let mut c = commit_case(suite);
+            assert_eq!(run_passive_client_vector(&c).unwrap(), c.epochs.len());
+            let last = c.epochs.len() - 1;
+            c.epochs[last].epoch_authenticator[0] ^= 1;
+            let (step, _) = run_passive_client_vector(&c).unwrap_err();
+            assert!(step.contains("epoch authenticator"), "suite {suite}: {step}");
+        }
+    }
+
+    #[test]
+    fn a_tampered_commit_or_wrong_key_is_refused_not_followed() {
+        let good = commit_case(1);
+        let mut tampered = good.clone();
+        let commit = &mut tampered.epochs[0].commit;
+        let at = commit.len() - 3;
+        commit[at] ^= 0x40;
+        let (step, _) = run_passive_client_vector(&tampered).unwrap_err();
+        assert_eq!(step, "epoch 1 (commit)");
+
+        let mut wrong_init = good.clone();
+        wrong_init.init_priv = commit_case(3).init_priv;
+        let (step, _) = run_passive_client_vector(&wrong_init).unwrap_err();
+        assert_eq!(step, "join");
+
+        let mut garbage = good;
+        garbage.welcome.truncate(10);
+        assert!(run_passive_client_vector(&garbage).is_err());
+    }
+
+    #[test]
+    fn joins_mlspp_groups_whose_leaves_carry_grease_extensions() {
+        // The mlspp interop files GREASE extension types (RFC 9420 §13.5) — what openmls 0.9.2
+        // rejects; the oracle must accept them.
+        let c = case("mls/interop/passive/welcome_join.json", 0);
+        let member = {
+            let keys = JoinerKeys {
+                key_package: c.key_package.clone(),
+                init_private: SecretBytes::from(c.init_priv.as_slice()),
+                encryption_private: SecretBytes::from(c.encryption_priv.as_slice()),
+                signature_private: SecretBytes::from(c.signature_priv.as_slice()),
+                external_psks: Vec::new(),
+            };
+            PassiveMember::join(&keys, &c.welcome, c.ratchet_tree.as_deref()).unwrap()
+        };
+        let grease = (0..member.tree.n_leaves())
+            .filter_map(|l| member.leaf(l))
+            .flat_map(|leaf| leaf.extensions.iter().map(|e| e.extension_type))
+            .any(|t| t & 0x0f0f == 0x0a0a);
+        assert!(grease, "the vector was expected to carry GREASE extensions");
+        assert_eq!(member.epoch_authenticator(), c.initial_epoch_authenticator);
+    }
+}
