@@ -30,6 +30,9 @@ fn invalid(reason: impl Into<String>) -> ReferenceError {
     ReferenceError::Invalid(reason.into())
 }
 
+/// A node's HPKE key pair: `(private, public)`.
+pub type NodeKeyPair = (SecretBytes, Vec<u8>);
+
 /// What a joiner holds before the Welcome: its KeyPackage and the private keys that go with it,
 /// plus any external PSKs it was given.
 #[derive(Clone, Debug)]
@@ -41,6 +44,73 @@ pub struct JoinerKeys {
     pub signature_private: SecretBytes,
     /// `(psk_id, psk)`.
     pub external_psks: Vec<(Vec<u8>, SecretBytes)>,
+}
+
+impl JoinerKeys {
+    /// A fresh KeyPackage (§10) for `suite`, with a basic credential, valid from an hour ago
+    /// for `days`, signed by the oracle itself; with its private keys, as a joiner keeps them.
+    /// The leaf lists mls10, the suite and the basic credential as its capabilities.
+    pub fn generate(suite_id: u16, identity: &[u8], days: u64) -> Result<Self> {
+        let suite = primitives::suite(suite_id)?;
+        let (signature_private, signature_key) = suite.generate_signature_key()?;
+        let (encryption_private, encryption_key) =
+            suite.derive_hpke_key_pair(super::treekem::random_secret(suite.hash_len())?.as_bytes());
+        let (init_private, init_key) =
+            suite.derive_hpke_key_pair(super::treekem::random_secret(suite.hash_len())?.as_bytes());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| invalid("the system clock is before 1970"))?
+            .as_secs();
+        let mut leaf_node = LeafNode {
+            encryption_key,
+            signature_key,
+            credential: Credential::Basic {
+                identity: identity.to_vec(),
+            },
+            capabilities: super::structures::Capabilities {
+                versions: vec![super::structures::PROTOCOL_VERSION_MLS10],
+                cipher_suites: vec![suite_id],
+                extensions: Vec::new(),
+                proposals: Vec::new(),
+                credentials: vec![super::structures::CREDENTIAL_BASIC],
+            },
+            leaf_node_source: super::structures::LeafNodeSource::KeyPackage(
+                super::structures::Lifetime {
+                    not_before: now.saturating_sub(3600),
+                    not_after: now.saturating_add(days.saturating_mul(86_400)),
+                },
+            ),
+            extensions: Vec::new(),
+            signature: Vec::new(),
+        };
+        leaf_node.signature = labeled::sign_with_label(
+            suite,
+            signature_private.as_bytes(),
+            b"LeafNodeTBS",
+            &leaf_node.tbs(None)?,
+        )?;
+        let mut key_package = KeyPackage {
+            version: super::structures::PROTOCOL_VERSION_MLS10,
+            cipher_suite: suite_id,
+            init_key,
+            leaf_node,
+            extensions: Vec::new(),
+            signature: Vec::new(),
+        };
+        key_package.signature = labeled::sign_with_label(
+            suite,
+            signature_private.as_bytes(),
+            b"KeyPackageTBS",
+            &key_package.tbs(),
+        )?;
+        Ok(Self {
+            key_package: MlsMessage::KeyPackage(key_package).to_bytes(),
+            init_private,
+            encryption_private,
+            signature_private,
+            external_psks: Vec::new(),
+        })
+    }
 }
 
 /// One member's view of a group at one epoch.
@@ -55,7 +125,7 @@ pub struct PassiveMember {
     pub(crate) secret_tree: SecretTree,
     /// HPKE key pairs `(private, public)` of the nodes this member knows, by node index; a key
     /// is dropped as soon as the tree no longer holds its public key there.
-    pub(crate) node_keys: BTreeMap<NodeIndex, (SecretBytes, Vec<u8>)>,
+    pub(crate) node_keys: BTreeMap<NodeIndex, NodeKeyPair>,
     /// Proposals received this epoch: `(reference, proposal, sender)`.
     pub(crate) pending: Vec<(Vec<u8>, Proposal, Sender)>,
     pub(crate) external_psks: Vec<(Vec<u8>, SecretBytes)>,
@@ -114,7 +184,7 @@ pub(crate) fn walk_path_secrets(
     tree: &RatchetTree,
     nodes: &[NodeIndex],
     path_secret: &[u8],
-) -> Result<(Vec<(NodeIndex, (SecretBytes, Vec<u8>))>, SecretBytes)> {
+) -> Result<(Vec<(NodeIndex, NodeKeyPair)>, SecretBytes)> {
     let mut keys = Vec::new();
     let mut secret = SecretBytes::from(path_secret);
     for &x in nodes {
@@ -143,7 +213,9 @@ impl PassiveMember {
         let suite = primitives::suite(key_package.cipher_suite)?;
         let welcome = decode_welcome(welcome)?;
         if welcome.cipher_suite != key_package.cipher_suite {
-            return Err(invalid("the Welcome's cipher suite is not the KeyPackage's"));
+            return Err(invalid(
+                "the Welcome's cipher suite is not the KeyPackage's",
+            ));
         }
         let own_ref = labeled::key_package_ref(suite, &key_package.to_bytes());
         let entry = welcome
@@ -181,7 +253,9 @@ impl PassiveMember {
         )?)?;
         let context = group_info.group_context.clone();
         if context.cipher_suite != key_package.cipher_suite {
-            return Err(invalid("the GroupInfo's cipher suite is not the KeyPackage's"));
+            return Err(invalid(
+                "the GroupInfo's cipher suite is not the KeyPackage's",
+            ));
         }
 
         let tree_bytes = match group_info
@@ -196,7 +270,9 @@ impl PassiveMember {
         };
         let tree = RatchetTree::from_nodes(RatchetTreeNodes::from_bytes(&tree_bytes)?)?;
         if tree.root_tree_hash(suite)? != context.tree_hash {
-            return Err(invalid("the ratchet tree does not match the GroupInfo's tree hash"));
+            return Err(invalid(
+                "the ratchet tree does not match the GroupInfo's tree hash",
+            ));
         }
         tree.validate(suite, &context.group_id)?;
         let signer = tree
@@ -258,11 +334,8 @@ impl PassiveMember {
         );
         // A joiner's epoch keys come from the Welcome; the group's init secret for the next
         // epoch is among them.
-        let secret_tree = SecretTree::new(
-            suite,
-            secrets.encryption_secret.as_bytes(),
-            tree.n_leaves(),
-        )?;
+        let secret_tree =
+            SecretTree::new(suite, secrets.encryption_secret.as_bytes(), tree.n_leaves())?;
         let mut resumption_psks = BTreeMap::new();
         resumption_psks.insert(
             (context.group_id.clone(), context.epoch),
@@ -332,6 +405,11 @@ impl PassiveMember {
         &self.secrets
     }
 
+    /// The encoded ratchet tree (`optional<Node> ratchet_tree<V>`, trailing blanks omitted).
+    pub fn ratchet_tree(&self) -> Vec<u8> {
+        self.tree.encode()
+    }
+
     pub fn own_leaf(&self) -> LeafIndex {
         self.own_leaf
     }
@@ -363,14 +441,12 @@ impl PassiveMember {
                     .find(|e| e.extension_type == EXTENSION_EXTERNAL_SENDERS)
                     .ok_or_else(|| invalid("external sender without external_senders"))?;
                 // ExternalSender { SignaturePublicKey signature_key; Credential credential; }
-                let senders = Reader::new(&extension.extension_data).vector(
-                    "external_senders",
-                    |r| {
+                let senders =
+                    Reader::new(&extension.extension_data).vector("external_senders", |r| {
                         let key = r.opaque("signature_key")?.to_vec();
                         Credential::decode(r)?;
                         Ok(key)
-                    },
-                )?;
+                    })?;
                 senders
                     .get(*i as usize)
                     .cloned()
@@ -379,9 +455,12 @@ impl PassiveMember {
             (Sender::NewMemberProposal, Content::Proposal(Proposal::Add { key_package })) => {
                 Ok(key_package.leaf_node.signature_key.clone())
             }
-            (Sender::NewMemberCommit, Content::Commit(Commit { path: Some(path), .. })) => {
-                Ok(path.leaf_node.signature_key.clone())
-            }
+            (
+                Sender::NewMemberCommit,
+                Content::Commit(Commit {
+                    path: Some(path), ..
+                }),
+            ) => Ok(path.leaf_node.signature_key.clone()),
             (sender, _) => Err(invalid(format!(
                 "a {sender:?} sender cannot send this content"
             ))),
@@ -461,7 +540,10 @@ impl PassiveMember {
                     .find(|(reference, _, _)| reference == r)
                     .map(|(_, proposal, sender)| (proposal.clone(), *sender))
                     .ok_or_else(|| {
-                        invalid(format!("the commit references unknown proposal {}", hex::encode(r)))
+                        invalid(format!(
+                            "the commit references unknown proposal {}",
+                            hex::encode(r)
+                        ))
                     }),
             })
             .collect()
@@ -620,14 +702,12 @@ impl PassiveMember {
             tag,
         )?;
 
-        self.secret_tree = SecretTree::new(
-            suite,
-            secrets.encryption_secret.as_bytes(),
-            tree.n_leaves(),
-        )?;
+        self.secret_tree =
+            SecretTree::new(suite, secrets.encryption_secret.as_bytes(), tree.n_leaves())?;
         self.node_keys.extend(new_keys);
-        self.node_keys
-            .retain(|x, (_, public)| tree.node(*x).map(|n| n.encryption_key()) == Some(public.as_slice()));
+        self.node_keys.retain(|x, (_, public)| {
+            tree.node(*x).map(|n| n.encryption_key()) == Some(public.as_slice())
+        });
         self.tree = tree;
         self.context = next_context;
         self.interim_transcript_hash = transcript.interim_transcript_hash;
@@ -682,7 +762,10 @@ pub fn run_passive_client_vector(
                 .process(proposal)
                 .map_err(|e| (step(&format!("proposal {p}")), e))?;
         }
-        match member.process(&epoch.commit).map_err(|e| (step("commit"), e))? {
+        match member
+            .process(&epoch.commit)
+            .map_err(|e| (step("commit"), e))?
+        {
             Processed::Commit { .. } => {}
             other => {
                 return Err((
@@ -713,7 +796,8 @@ mod tests {
 
     /// A commit-handling case with at least one epoch, for cipher suite `suite`.
     fn commit_case(suite: u16) -> PassiveClientCase {
-        let cases = crate::test_vectors::read_pinned_json("mls/passive-client-handling-commit.json");
+        let cases =
+            crate::test_vectors::read_pinned_json("mls/passive-client-handling-commit.json");
         cases
             .as_array()
             .unwrap()
@@ -731,7 +815,10 @@ mod tests {
             let last = c.epochs.len() - 1;
             c.epochs[last].epoch_authenticator[0] ^= 1;
             let (step, _) = run_passive_client_vector(&c).unwrap_err();
-            assert!(step.contains("epoch authenticator"), "suite {suite}: {step}");
+            assert!(
+                step.contains("epoch authenticator"),
+                "suite {suite}: {step}"
+            );
         }
     }
 

@@ -11,6 +11,7 @@ pub mod hpke;
 pub mod hybrid;
 pub mod kats;
 pub mod rfc9420;
+pub mod rfc9420_differential;
 pub mod rfc9420_reference;
 pub mod rfc9420_tree;
 pub mod rsp;

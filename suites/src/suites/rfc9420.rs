@@ -93,6 +93,7 @@ fn jobs() -> Vec<Job> {
         welcome_set,
     ));
     jobs.extend(super::rfc9420_reference::jobs(SUITE.name));
+    jobs.extend(super::rfc9420_differential::jobs(SUITE.name));
     jobs
 }
 

@@ -12,7 +12,7 @@ use sonet::mls::reference::structures::{
     PreSharedKeyId, Proposal, Psk, Sender,
 };
 use sonet::mls::reference::transcript;
-use sonet::mls::reference::{passive, labeled, tree_math, ReferenceError};
+use sonet::mls::reference::{labeled, passive, tree_math, ReferenceError};
 use sonet::secret::SecretBytes;
 
 use crate::results::SetResult;
