@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sonet_suites::suites::{hybrid, kats};
+use sonet_suites::suites::{hybrid, kats, rfc9420_differential};
 
 const USAGE: &str = "\
 sonet-suites — Sonet conformance tooling
@@ -65,6 +65,7 @@ fn generate(args: &[String]) -> ExitCode {
     };
     let written = kats::write_all(provider, &out).and_then(|mut paths| {
         paths.push(hybrid::write(&out)?);
+        paths.push(rfc9420_differential::write_pq_vectors(&out)?);
         Ok(paths)
     });
     match written {

@@ -74,7 +74,9 @@ USAGE:
 
     cargo xtask vectors generate
         Regenerate Sonet's own vector files in vectors/sonet/ from their fixed seeds (ML-KEM /
-        ML-DSA KATs in libcrux's layout, hybrid-envelope vectors).
+        ML-DSA KATs in libcrux's layout, hybrid-envelope vectors), and the passive-client
+        vectors of the draft PQ MLS suites (mls-pq-passive-client.json; MLS is randomized, so
+        that file differs on every run — regenerate it only when its content must change).
 
 ENVIRONMENT:
     SONET_VECTORS           folder holding the pinned vectors. When unset, verify and test use

@@ -32,10 +32,64 @@ const MAX_ACTIVE: usize = 4;
 const EXPORTER_LABEL: &str = "sonet differential";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
-    vec![Job::new(suite, SET, PROVIDER, |_, set| {
-        differential_set(set);
-        Ok(())
-    })]
+    vec![
+        Job::new(suite, SET, PROVIDER, |_, set| {
+            differential_set(set);
+            Ok(())
+        }),
+        Job::new(
+            suite,
+            format!("sonet/{PQ_VECTOR_FILE}"),
+            "sonet-reference",
+            |_, set| pq_vector_set(set, false),
+        ),
+        Job::new(
+            suite,
+            format!("sonet/{PQ_VECTOR_FILE}"),
+            "openmls",
+            |_, set| pq_vector_set(set, true),
+        ),
+    ]
+}
+
+/// Sonet's self-generated draft-PQ passive-client vectors, through the oracle or the engine.
+fn pq_vector_set(set: &mut SetResult, engine: bool) -> Result<(), String> {
+    let (bytes, source) = crate::vectors::read_own(PQ_VECTOR_FILE)?;
+    set.sources = vec![source];
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{PQ_VECTOR_FILE}: {e}"))?;
+    set.expected_cases = Some(entries.len() as u64);
+    for (index, entry) in entries.iter().enumerate() {
+        let params = entry
+            .get("cipher_suite")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|id| u16::try_from(id).ok())
+            .and_then(|id| CipherSuite::from_id(id).ok())
+            .map_or_else(|| "cipher suite ?".to_owned(), |s| s.name().to_owned());
+        let result = sonet::mls::PassiveClientCase::from_json(entry)
+            .map_err(|e| CaseError::Fail(format!("malformed vector: {e}")))
+            .and_then(|case| {
+                let epochs = if engine {
+                    sonet::mls::run_passive_client(&case).map_err(|e| e.to_string())
+                } else {
+                    sonet::mls::reference::passive::run_passive_client_vector(&case)
+                        .map_err(|(step, e)| format!("{step}: {e}"))
+                }
+                .map_err(CaseError::Fail)?;
+                Ok(format!(
+                    "self-generated (draft suite): joined; initial and {epochs} epoch \
+                     authenticators match"
+                ))
+            });
+        record(
+            set,
+            format!("case {index}"),
+            &params,
+            "passive-client",
+            result,
+        );
+    }
+    Ok(())
 }
 
 fn seed() -> u64 {
@@ -121,6 +175,17 @@ struct Run {
     active: Vec<Group>,
     observer: PassiveMember,
     next_identity: u64,
+    /// Groups grow no larger.
+    max_members: usize,
+    /// When generating vectors: the proposals delivered since the last commit, and every epoch.
+    recording: Option<Recording>,
+}
+
+/// The epochs of a run in the passive-client vector layout.
+#[derive(Default)]
+struct Recording {
+    proposals: Vec<Vec<u8>>,
+    epochs: Vec<serde_json::Value>,
 }
 
 impl Run {
@@ -129,6 +194,18 @@ impl Run {
             plaintext_handshake,
             ..GroupConfig::default()
         };
+        let keys = JoinerKeys::generate(suite.id(), b"sonet-reference observer", 28)
+            .map_err(|e| fail("oracle KeyPackage")(e.to_string()))?;
+        Self::start_with(suite, config, &keys).map(|(run, _, _)| run)
+    }
+
+    /// Creates a group, adds the oracle's KeyPackage `keys` and joins the oracle: the run, the
+    /// Welcome, and the ratchet tree when the Welcome does not carry it.
+    fn start_with(
+        suite: CipherSuite,
+        config: GroupConfig,
+        keys: &JoinerKeys,
+    ) -> Result<(Self, Vec<u8>, Option<Vec<u8>>), CaseError> {
         let creator = Client::in_memory(b"active-0").map_err(|e| fail("client")(e.to_string()))?;
         let mut group = create_group(
             &creator,
@@ -139,8 +216,6 @@ impl Run {
             },
         )
         .map_err(|e| fail("create_group")(e.to_string()))?;
-        let keys = JoinerKeys::generate(suite.id(), b"sonet-reference observer", 28)
-            .map_err(|e| fail("oracle KeyPackage")(e.to_string()))?;
         let output = group
             .add_members(&[&keys.key_package])
             .map_err(|e| fail("openmls adds the oracle's KeyPackage")(e.to_string()))?;
@@ -150,15 +225,27 @@ impl Run {
         let welcome = output
             .welcome
             .ok_or_else(|| CaseError::Fail("an add commit without a Welcome".into()))?;
-        let observer = PassiveMember::join(&keys, &welcome, None)
+        let tree = if config.ratchet_tree_extension {
+            None
+        } else {
+            Some(
+                group
+                    .ratchet_tree()
+                    .map_err(|e| fail("ratchet tree")(e.to_string()))?,
+            )
+        };
+        let observer = PassiveMember::join(keys, &welcome, tree.as_deref())
             .map_err(|e| fail("the oracle joins from openmls' Welcome")(e.to_string()))?;
-        Ok(Self {
+        let run = Self {
             suite,
             config,
             active: vec![group],
             observer,
             next_identity: 1,
-        })
+            max_members: MAX_MEMBERS,
+            recording: None,
+        };
+        Ok((run, welcome, tree))
     }
 
     fn members(&self) -> usize {
@@ -185,6 +272,7 @@ impl Run {
     /// Delivers a handshake or application message to every active member but `from`, and to
     /// the oracle; returns what the oracle made of it.
     fn deliver(&mut self, from: usize, message: &[u8]) -> Result<Processed, CaseError> {
+        self.record_delivery(message);
         for (i, group) in self.active.iter_mut().enumerate() {
             if i != from {
                 group
@@ -197,6 +285,30 @@ impl Run {
             .map_err(|e| fail("the oracle processes")(e.to_string()))
     }
 
+    /// Keeps a delivered proposal, or closes an epoch when `message` was its commit.
+    fn record_delivery(&mut self, message: &[u8]) {
+        if let Some(recording) = self.recording.as_mut() {
+            recording.proposals.push(message.to_vec());
+        }
+    }
+
+    /// Turns the last recorded delivery into the epoch's commit, with the epoch authenticator
+    /// openmls reports after it.
+    fn record_commit(&mut self) {
+        let authenticator = hex::encode(self.active[0].epoch_authenticator().as_bytes());
+        if let Some(recording) = self.recording.as_mut() {
+            if let Some(commit) = recording.proposals.pop() {
+                let proposals: Vec<String> =
+                    recording.proposals.drain(..).map(hex::encode).collect();
+                recording.epochs.push(serde_json::json!({
+                    "proposals": proposals,
+                    "commit": hex::encode(commit),
+                    "epoch_authenticator": authenticator,
+                }));
+            }
+        }
+    }
+
     /// A commit by `committer`: merged by it, processed by everyone else.
     fn commit(
         &mut self,
@@ -207,7 +319,10 @@ impl Run {
             .merge_pending_commit()
             .map_err(|e| fail("merge")(e.to_string()))?;
         match self.deliver(committer, &output.commit)? {
-            Processed::Commit { .. } => Ok(output.welcome),
+            Processed::Commit { .. } => {
+                self.record_commit();
+                Ok(output.welcome)
+            }
             other => Err(CaseError::Fail(format!(
                 "the oracle took a commit for {other:?}"
             ))),
@@ -279,11 +394,11 @@ fn step(run: &mut Run, rng: &mut SplitMix64) -> (&'static str, CaseResult) {
     let choice = rng.below(100);
     let committer = rng.below(run.active.len());
     let outcome = match choice {
-        0..=19 if members < MAX_MEMBERS => {
-            let k = 1 + rng.below(8.min(MAX_MEMBERS - members));
+        0..=19 if members < run.max_members => {
+            let k = 1 + rng.below(8.min(run.max_members - members));
             ("add dormant members", add_dormant(run, committer, k))
         }
-        20..=29 if run.active.len() < MAX_ACTIVE && members < MAX_MEMBERS => {
+        20..=29 if run.active.len() < MAX_ACTIVE && members < run.max_members => {
             ("add an active member", add_active(run, committer))
         }
         30..=41 if !dormant.is_empty() => {
@@ -352,10 +467,19 @@ fn add_active(run: &mut Run, committer: usize) -> Result<(), CaseError> {
     let welcome = run
         .commit(committer, output)?
         .ok_or_else(|| CaseError::Fail("an add commit without a Welcome".into()))?;
+    let tree = if run.config.ratchet_tree_extension {
+        None
+    } else {
+        Some(
+            run.active[committer]
+                .ratchet_tree()
+                .map_err(|e| fail("ratchet tree")(e.to_string()))?,
+        )
+    };
     let joined = join_from_welcome(
         &client,
         &welcome,
-        None,
+        tree.as_deref(),
         &JoinOptions {
             config: run.config.clone(),
             skip_lifetime_validation: false,
@@ -392,10 +516,14 @@ fn remove_active(run: &mut Run, committer: usize, victim: usize) -> Result<(), C
             return Err(CaseError::Fail(format!("the removed member saw {event:?}")));
         }
     }
+    run.record_delivery(&output.commit);
     run.observer
         .process(&output.commit)
         .map_err(|e| fail("the oracle processes")(e.to_string()))?;
     run.active.remove(victim);
+    // After the removal: the victim may have been `active[0]`, whose state stopped at the
+    // previous epoch.
+    run.record_commit();
     Ok(())
 }
 
@@ -432,6 +560,11 @@ fn propose_then_commit(
 }
 
 fn application(run: &mut Run, sender: usize, text: &[u8]) -> CaseResult {
+    if run.recording.is_some() {
+        return Err(CaseError::Fail(
+            "application messages have no place in a passive-client vector".into(),
+        ));
+    }
     let message = run.active[sender]
         .encrypt(text)
         .map_err(|e| fail("encrypt")(e.to_string()))?;
@@ -444,6 +577,81 @@ fn application(run: &mut Run, sender: usize, text: &[u8]) -> CaseResult {
             "the oracle made {other:?} of an application message"
         ))),
     }
+}
+
+/// Sonet's own passive-client vectors for the draft PQ suites (no upstream vectors exist).
+pub const PQ_VECTOR_FILE: &str = "mls-pq-passive-client.json";
+const PQ_VECTOR_MAX_MEMBERS: usize = 5;
+
+/// Generates passive-client vectors (the mls-implementations layout) for every draft PQ suite
+/// with the engine: per suite, one group whose Welcome carries the tree and runs 8 epochs of
+/// random commits (adds, removes, updates, proposals by reference) and one whose tree goes out
+/// of band, with 3 epochs; groups stay at 5 members or fewer, as PQ keys and signatures are
+/// large. The passive client's KeyPackage and private keys come from the oracle, which follows
+/// and checks every epoch while it is recorded. MLS is randomized, so each generation gives a
+/// different (equally valid) file.
+pub fn generate_pq_passive_vectors(seed: u64) -> Result<Vec<serde_json::Value>, String> {
+    let mut cases = Vec::new();
+    for suite in CipherSuite::DRAFT_PQ {
+        for (tree_in_welcome, epochs) in [(true, 8usize), (false, 3)] {
+            let mut rng = SplitMix64(seed ^ u64::from(suite.id()) ^ u64::from(tree_in_welcome));
+            let config = GroupConfig {
+                ratchet_tree_extension: tree_in_welcome,
+                plaintext_handshake: rng.below(2) == 0,
+                ..GroupConfig::default()
+            };
+            let keys = JoinerKeys::generate(suite.id(), b"passive client", 3650)
+                .map_err(|e| format!("{suite}: {e}"))?;
+            let (mut run, welcome, tree) =
+                Run::start_with(suite, config, &keys).map_err(|e| format!("{suite}: {e:?}"))?;
+            let initial = hex::encode(run.active[0].epoch_authenticator().as_bytes());
+            // Post-quantum keys and signatures are large: small groups keep the file small.
+            run.max_members = PQ_VECTOR_MAX_MEMBERS;
+            run.recording = Some(Recording::default());
+            let mut attempts = 0;
+            while run.recording.as_ref().map_or(0, |r| r.epochs.len()) < epochs {
+                attempts += 1;
+                if attempts > 10 * epochs {
+                    return Err(format!("{suite}: the run makes no progress"));
+                }
+                let before = run.active[0].epoch();
+                // Application messages have no place in a passive-client vector: draw again.
+                let (kind, result) = step(&mut run, &mut rng);
+                if kind == "application message" {
+                    continue;
+                }
+                result.map_err(|e| format!("{suite}: {kind}: {e:?}"))?;
+                if run.active[0].epoch() == before {
+                    return Err(format!("{suite}: {kind} did not change the epoch"));
+                }
+            }
+            let recording = run.recording.take().unwrap_or_default();
+            cases.push(serde_json::json!({
+                "cipher_suite": suite.id(),
+                "comment": format!("Sonet self-generated: {} [draft-ietf-mls-pq-ciphersuites, provisional code point], openmls 0.9.2 with SonetCrypto; {}", suite.name(), if tree_in_welcome { "ratchet tree in the Welcome" } else { "ratchet tree out of band" }),
+                "external_psks": [],
+                "key_package": hex::encode(&keys.key_package),
+                "signature_priv": hex::encode(keys.signature_private.as_bytes()),
+                "encryption_priv": hex::encode(keys.encryption_private.as_bytes()),
+                "init_priv": hex::encode(keys.init_private.as_bytes()),
+                "welcome": hex::encode(&welcome),
+                "ratchet_tree": tree.map(hex::encode),
+                "initial_epoch_authenticator": initial,
+                "epochs": recording.epochs,
+            }));
+        }
+    }
+    Ok(cases)
+}
+
+/// Writes [`PQ_VECTOR_FILE`] into `dir`.
+pub fn write_pq_vectors(dir: &std::path::Path) -> Result<std::path::PathBuf, String> {
+    let cases = generate_pq_passive_vectors(seed())?;
+    let mut text = serde_json::to_string_pretty(&cases).map_err(|e| e.to_string())?;
+    text.push('\n');
+    let path = dir.join(PQ_VECTOR_FILE);
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
 }
 
 #[cfg(test)]
