@@ -181,6 +181,14 @@ struct Run {
     recording: Option<Recording>,
 }
 
+/// A run just created, with the Welcome the oracle joined from and the ratchet tree when the
+/// Welcome does not carry it.
+struct Started {
+    run: Run,
+    welcome: Vec<u8>,
+    tree: Option<Vec<u8>>,
+}
+
 /// The epochs of a run in the passive-client vector layout.
 #[derive(Default)]
 struct Recording {
@@ -196,7 +204,7 @@ impl Run {
         };
         let keys = JoinerKeys::generate(suite.id(), b"sonet-reference observer", 28)
             .map_err(|e| fail("oracle KeyPackage")(e.to_string()))?;
-        Self::start_with(suite, config, &keys).map(|(run, _, _)| run)
+        Self::start_with(suite, config, &keys).map(|started| started.run)
     }
 
     /// Creates a group, adds the oracle's KeyPackage `keys` and joins the oracle: the run, the
@@ -205,7 +213,7 @@ impl Run {
         suite: CipherSuite,
         config: GroupConfig,
         keys: &JoinerKeys,
-    ) -> Result<(Self, Vec<u8>, Option<Vec<u8>>), CaseError> {
+    ) -> Result<Started, CaseError> {
         let creator = Client::in_memory(b"active-0").map_err(|e| fail("client")(e.to_string()))?;
         let mut group = create_group(
             &creator,
@@ -245,7 +253,7 @@ impl Run {
             max_members: MAX_MEMBERS,
             recording: None,
         };
-        Ok((run, welcome, tree))
+        Ok(Started { run, welcome, tree })
     }
 
     fn members(&self) -> usize {
@@ -602,8 +610,11 @@ pub fn generate_pq_passive_vectors(seed: u64) -> Result<Vec<serde_json::Value>, 
             };
             let keys = JoinerKeys::generate(suite.id(), b"passive client", 3650)
                 .map_err(|e| format!("{suite}: {e}"))?;
-            let (mut run, welcome, tree) =
-                Run::start_with(suite, config, &keys).map_err(|e| format!("{suite}: {e:?}"))?;
+            let Started {
+                mut run,
+                welcome,
+                tree,
+            } = Run::start_with(suite, config, &keys).map_err(|e| format!("{suite}: {e:?}"))?;
             let initial = hex::encode(run.active[0].epoch_authenticator().as_bytes());
             // Post-quantum keys and signatures are large: small groups keep the file small.
             run.max_members = PQ_VECTOR_MAX_MEMBERS;
