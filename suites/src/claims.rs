@@ -724,42 +724,100 @@ fn mls_result_claims(sets: &[SetResult]) -> Vec<Claim> {
             ),
         )),
     };
-    // The epoch authenticator comes from a key schedule whose GroupContext holds the tree hash:
-    // equal authenticators at every epoch mean equal tree hashes.
-    let tree_hash = match &handling {
-        None => Err(NOT_RUN.to_owned()),
-        Some((counts, _)) => Ok((
-            all_passed(counts),
-            triple(counts),
-            "every passing case agreed on the epoch authenticator with the vector or with mls-rs \
-             at every epoch; it is derived through a GroupContext that contains the ratchet \
-             tree's tree hash, and a joiner checks the tree it receives against that hash"
-                .to_owned(),
-        )),
-    };
-    let serialization = match counts_of(
-        sets,
-        &[
-            ("rfc9420", "mls/messages.json"),
-            ("rfc9420", "mls/deserialization.json"),
-        ],
+    // The tree hash: the oracle recomputes every node's tree hash of the tree-validation and
+    // tree-operations vectors, the trees after every UpdatePath of treekem.json, and openmls'
+    // ratchet tree after every operation of the differential run; and every epoch authenticator
+    // compared (vectors, mls-rs) is derived through a GroupContext holding the tree hash.
+    let tree_hash = match (
+        &handling,
+        counts_of(
+            sets,
+            &[
+                ("rfc9420", "mls/tree-validation.json"),
+                ("rfc9420", "mls/tree-operations.json"),
+                ("rfc9420", "mls/treekem.json"),
+                ("rfc9420", crate::suites::rfc9420_differential::SET),
+            ],
+        ),
     ) {
-        None => Err(NOT_RUN.to_owned()),
-        Some((counts, _)) => Ok((
-            if counts.fail > 0 {
+        (None, None) => Err(NOT_RUN.to_owned()),
+        (handling, trees) => {
+            let mut counts = Counts::default();
+            let mut names = Vec::new();
+            for (c, n) in handling.iter().chain(trees.iter()) {
+                counts.add(c);
+                names.extend(n.iter().cloned());
+            }
+            Ok((
+                all_passed(&counts),
+                triple(&counts),
+                format!(
+                    "the independent oracle (sonet::mls::reference) recomputed the tree hash of                      every node of the tree-validation vectors, the trees of tree-operations and                      treekem, and openmls' ratchet tree after every operation of the differential                      run; every epoch authenticator compared with the vectors or mls-rs is derived                      through a GroupContext holding the tree hash. Sets: {}",
+                    names.join(", ")
+                ),
+            ))
+        }
+    };
+    // "All structures": the oracle decodes and re-encodes every field of messages.json
+    // (GroupSecrets and Commit included); openmls' public API cannot reach some of them.
+    let messages = |provider: &str| {
+        sets.iter()
+            .find(|s| {
+                s.suite == "rfc9420" && s.set == "mls/messages.json" && s.provider == provider
+            })
+            .map(|s| s.counts.clone())
+    };
+    let deserialization = counts_of(sets, &[("rfc9420", "mls/deserialization.json")]);
+    let serialization = match (
+        messages("sonet-reference"),
+        messages("openmls"),
+        deserialization,
+    ) {
+        (None, None, None) => Err(NOT_RUN.to_owned()),
+        (oracle, engine, deserialization) => {
+            let mut all = Counts::default();
+            for c in oracle.iter().chain(engine.iter()) {
+                all.add(c);
+            }
+            if let Some((c, _)) = &deserialization {
+                all.add(c);
+            }
+            let oracle_complete = oracle
+                .as_ref()
+                .is_some_and(|c| c.fail == 0 && c.unsupported == 0 && c.pass > 0);
+            let verdict = if all.fail > 0 {
                 Verdict::Refuted
-            } else if counts.unsupported > 0 {
-                Verdict::NotVerified
-            } else {
+            } else if oracle_complete {
                 Verdict::Confirmed
-            },
-            triple(&counts),
-            "messages.json: every structure decoded and re-encoded byte for byte; \
-             deserialization.json: the variable-length prefix. Structures openmls 0.9.2 keeps \
-             crate-private (GroupSecrets, Commit) or refuses to decode standalone (the ReInit \
-             vector) are unsupported, so \"all structures\" is not established"
-                .to_owned(),
-        )),
+            } else {
+                Verdict::NotVerified
+            };
+            let part = |name: &str, c: &Option<Counts>| match c {
+                Some(c) => format!("{name}: {}", triple(c)),
+                None => format!("{name}: not run"),
+            };
+            Ok((
+                verdict,
+                format!(
+                    "{}; {}; deserialization.json: {}",
+                    part(
+                        "messages.json via sonet-reference (per entry, all 17 fields)",
+                        &oracle
+                    ),
+                    part("via openmls (per field)", &engine),
+                    deserialization
+                        .as_ref()
+                        .map_or_else(|| "not run".to_owned(), |(c, _)| triple(c))
+                ),
+                "messages.json: every structure decoded and re-encoded byte for byte, by the \
+                 independent oracle for all of them (GroupSecrets and Commit included) and by \
+                 openmls where its public API reaches (it keeps GroupSecrets and Commit \
+                 crate-private and refuses the ReInit vector standalone: those openmls cases are \
+                 unsupported); deserialization.json: the variable-length prefix. Confirmed when \
+                 one Sonet implementation round-trips every structure and none fails"
+                    .to_owned(),
+            ))
+        }
     };
     vec![
         mls_claim(
@@ -1221,12 +1279,32 @@ mod tests {
                 &[Outcome::Pass, Outcome::Unsupported],
             ),
             set("interop", "sonet-creates", &[Outcome::Pass]),
-            set("rfc9420", "mls/messages.json", &[Outcome::Pass]),
+            // openmls cannot reach every structure; the oracle round-trips them all.
+            set(
+                "rfc9420",
+                "mls/messages.json",
+                &[Outcome::Pass, Outcome::Unsupported],
+            ),
+            {
+                let mut oracle = set("rfc9420", "mls/messages.json", &[Outcome::Pass]);
+                oracle.provider = "sonet-reference".into();
+                oracle
+            },
         ];
         let claims = mls_result_claims(&good);
         assert_eq!(verdict(&claims, "mls-welcome-commit"), Verdict::Confirmed);
         assert_eq!(verdict(&claims, "mls-tree-hash"), Verdict::Confirmed);
         assert_eq!(verdict(&claims, "mls-serialization"), Verdict::Confirmed);
+        // Without the oracle, openmls' unsupported structures leave the claim unestablished.
+        let claims = mls_result_claims(&good[..3]);
+        assert_eq!(verdict(&claims, "mls-serialization"), Verdict::NotVerified);
+        // A tree-hash failure in the oracle's files refutes the tree-hash claim.
+        let claims = mls_result_claims(&[set(
+            "rfc9420",
+            "mls/tree-validation.json",
+            &[Outcome::Pass, Outcome::Fail],
+        )]);
+        assert_eq!(verdict(&claims, "mls-tree-hash"), Verdict::Refuted);
 
         let bad = [
             set(
