@@ -48,7 +48,7 @@ fn messages_set(store: &VectorStore, set: &mut SetResult) -> Result<(), String> 
         record(
             set,
             format!("case {index}"),
-            "all fields",
+            "",
             "messages",
             messages_case(entry),
         );

@@ -573,7 +573,7 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
         out,
         &m,
         &m.vectors,
-        "RFC 9420 vector files (mlswg/mls-implementations), through sonet::mls",
+        "RFC 9420 vector files (mlswg/mls-implementations), through sonet::mls (openmls) and the independent oracle sonet::mls::reference (provider sonet-reference); the differential run; Sonet's self-generated draft-PQ vectors",
         "Vector file",
     )?;
     mls_table(
@@ -591,9 +591,14 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
     {
         writeln!(
             out,
-            "<span class=\"mono\">{}</span> {}<br>",
+            "<span class=\"mono\">{}</span> {}{}<br>",
             E(&column.label),
-            E(&column.name)
+            E(&column.name),
+            if column.draft {
+                " — draft-ietf-mls-pq-ciphersuites, provisional code point (self-generated vectors)"
+            } else {
+                ""
+            }
         )?;
     }
     writeln!(out, "</p>")?;

@@ -9,8 +9,8 @@ use sonet_suites::results::{Claim, Counts, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
-    not_verified_claims, percent, short_commit, tone, truncate, MlsOverview, MlsRow, Overview,
-    Report, Tone,
+    not_verified_claims, percent, short_commit, tone, truncate, MlsColumn, MlsOverview, MlsRow,
+    Overview, Report, Tone,
 };
 
 /// How many failed cases are listed individually.
@@ -165,6 +165,58 @@ fn cell(counts: &Counts) -> String {
         Tone::Bad => "🟥",
     };
     format!("{mark} {}", counts_triple(counts))
+}
+
+/// A cell of the MLS tables: the same as [`cell`] without spaces, as those tables are wide.
+fn mls_cell(counts: &Counts) -> String {
+    cell(counts).replace(" / ", "/")
+}
+
+/// An MLS table row as report.md shows it.
+struct MdMlsRow {
+    set: String,
+    provider: String,
+    cells: std::collections::BTreeMap<String, Counts>,
+    total: Counts,
+}
+
+/// The rows of the MLS tables, with the seven mlspp `interop/passive` files of each provider
+/// summed into one row (`index.html` lists them one by one).
+fn collapse_interop_passive(rows: &[MlsRow<'_>]) -> Vec<MdMlsRow> {
+    const PREFIX: &str = "mls/interop/passive/";
+    let mut out: Vec<MdMlsRow> = Vec::new();
+    for row in rows {
+        let collapsed = row.set.starts_with(PREFIX);
+        let set = if collapsed {
+            format!("{PREFIX}*.json")
+        } else {
+            row.set.to_owned()
+        };
+        let existing = out
+            .iter_mut()
+            .find(|r| collapsed && r.set == set && r.provider == row.provider);
+        let target = match existing {
+            Some(r) => r,
+            None => {
+                out.push(MdMlsRow {
+                    set,
+                    provider: row.provider.to_owned(),
+                    cells: Default::default(),
+                    total: Counts::default(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        for (name, counts) in &row.cells {
+            target
+                .cells
+                .entry((*name).to_owned())
+                .or_default()
+                .add(counts);
+        }
+        target.total.add(&row.total);
+    }
+    out
 }
 
 fn claim_mark(verdict: ClaimVerdict) -> &'static str {
@@ -380,16 +432,31 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
         "Cells: pass / fail / unsupported per cipher suite (RFC 9420 §17.1 code points: {}).\n",
         m.columns
             .iter()
-            .filter(|c| !c.name.is_empty() && c.label != c.name)
+            .filter(|c| !c.name.is_empty() && c.label != c.name && !c.draft)
             .map(|c| format!("{} {}", c.label, c.name))
             .collect::<Vec<_>>()
             .join(", ")
     )?;
+    let drafts: Vec<&str> = m
+        .columns
+        .iter()
+        .filter(|c| c.draft)
+        .map(|c| c.label.as_str())
+        .collect();
+    if !drafts.is_empty() {
+        writeln!(
+            out,
+            "\"draft PQ\": the {} draft-ietf-mls-pq-ciphersuites suites run ({}; provisional code \
+             points, self-generated vectors), summed; `index.html` has a column for each.\n",
+            drafts.len(),
+            drafts.join(", ")
+        )?;
+    }
     mls_table(
         out,
         &m,
         &m.vectors,
-        "RFC 9420 vector files, through sonet::mls",
+        "RFC 9420 vector files, through sonet::mls (openmls) and the oracle (sonet-reference)",
         "Vector file",
     )?;
     mls_table(
@@ -467,24 +534,46 @@ fn mls_table(
     if rows.is_empty() {
         return writeln!(out, "Not run.\n");
     }
+    // Draft PQ suites share one summed column, to keep the comment narrow.
+    let shown: Vec<&MlsColumn> = m.columns.iter().filter(|c| !c.draft).collect();
+    let drafts: Vec<&MlsColumn> = m.columns.iter().filter(|c| c.draft).collect();
     write!(out, "| {} | Provider |", M(first_header))?;
-    for column in &m.columns {
+    for column in &shown {
         write!(out, " {} |", M(&column.label))?;
     }
+    if !drafts.is_empty() {
+        write!(out, " draft PQ |")?;
+    }
     write!(out, " All |\n|---|---|")?;
-    for _ in &m.columns {
+    for _ in &shown {
+        write!(out, "---|")?;
+    }
+    if !drafts.is_empty() {
         write!(out, "---|")?;
     }
     writeln!(out, "---|")?;
-    for row in rows {
-        write!(out, "| {} | {} |", C(row.set), M(row.provider))?;
-        for column in &m.columns {
+    for row in &collapse_interop_passive(rows) {
+        let row = &row;
+        write!(out, "| {} | {} |", C(&row.set), M(&row.provider))?;
+        for column in &shown {
             match row.cells.get(column.name.as_str()) {
-                Some(counts) => write!(out, " {} |", cell(counts))?,
+                Some(counts) => write!(out, " {} |", mls_cell(counts))?,
                 None => write!(out, " — |")?,
             }
         }
-        writeln!(out, " {} |", cell(&row.total))?;
+        if !drafts.is_empty() {
+            let mut sum: Option<Counts> = None;
+            for column in &drafts {
+                if let Some(counts) = row.cells.get(column.name.as_str()) {
+                    sum.get_or_insert_with(Counts::default).add(counts);
+                }
+            }
+            match sum {
+                Some(counts) => write!(out, " {} |", mls_cell(&counts))?,
+                None => write!(out, " — |")?,
+            }
+        }
+        writeln!(out, " {} |", mls_cell(&row.total))?;
     }
     writeln!(out)
 }
@@ -814,11 +903,61 @@ mod tests {
         let text = render_markdown(&report);
         let start = text.find("### MLS (RFC 9420)").expect("MLS section");
         let section = &text[start..];
-        assert!(
-            section.contains("| `mls/passive-client-welcome.json` | openmls | 🟩 1 / 0 / 0 | — |")
-        );
-        assert!(section.contains("| `sonet-creates` | mls-rs/rustcrypto | — | 🟥 0 / 1 / 0 |"));
+        assert!(section.contains("| `mls/passive-client-welcome.json` | openmls | 🟩 1/0/0 | — |"));
+        assert!(section.contains("| `sonet-creates` | mls-rs/rustcrypto | — | 🟥 0/1/0 |"));
         assert!(section.contains("mls-epoch-rotation"));
+    }
+
+    #[test]
+    fn mls_section_sums_draft_suites_and_the_mlspp_files() {
+        use sonet_suites::results::{Case, Outcome, SetResult};
+        let mut report = sample_report();
+        let mut sets = Vec::new();
+        for (file, provider) in [
+            ("mls/interop/passive/commit.json", "openmls"),
+            ("mls/interop/passive/reinit.json", "openmls"),
+            ("sonet/mls-pq-passive-client.json", "sonet-reference"),
+        ] {
+            let mut set = SetResult::new("rfc9420", file, provider);
+            let params = if file.starts_with("sonet/") {
+                [
+                    "MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65",
+                    "MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519",
+                ]
+            } else {
+                ["MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519"; 2]
+            };
+            for (i, p) in params.into_iter().enumerate() {
+                set.push(Case {
+                    id: format!("case {i}"),
+                    params: p.into(),
+                    kind: "passive-client".into(),
+                    outcome: Outcome::Pass,
+                    detail: String::new(),
+                });
+            }
+            set.finish();
+            sets.push(set);
+        }
+        report.run.suites.push("rfc9420".into());
+        report.run.sets.extend(sets);
+        let text = render_markdown(&report);
+        let section = &text[text.find("### MLS (RFC 9420)").expect("MLS section")..];
+        assert!(
+            section.contains("(0x004d, 0x0051; provisional code"),
+            "{section}"
+        );
+        assert!(
+            section
+                .contains("| `mls/interop/passive/*.json` | openmls | 🟩 4/0/0 | — | 🟩 4/0/0 |"),
+            "{section}"
+        );
+        assert!(
+            section.contains(
+                "| `sonet/mls-pq-passive-client.json` | sonet-reference | — | — | — | — | — | — | — | 🟩 2/0/0 | 🟩 2/0/0 |"
+            ),
+            "{section}"
+        );
     }
 
     #[test]

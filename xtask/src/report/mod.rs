@@ -333,6 +333,24 @@ const MLS_CIPHER_SUITES: [(u16, &str); 7] = [
     (0x0007, "MLS_256_DHKEMP384_AES256GCM_SHA384_P384"),
 ];
 
+/// The draft post-quantum suites (draft-ietf-mls-pq-ciphersuites) under the provisional code
+/// points openmls 0.9.2 uses; a column for one appears only when a case ran it.
+const MLS_DRAFT_SUITES: [(u16, &str); 10] = [
+    (0x0042, "MLS_192_MLKEM1024_AES256GCM_SHA384_P384"),
+    (0x004d, "MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519"),
+    (0x004e, "MLS_128_MLKEM768X25519_AES256GCM_SHA384_Ed25519"),
+    (0x004f, "MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519"),
+    (0x0050, "MLS_128_MLKEM768_AES256GCM_SHA384_P256"),
+    (0x0051, "MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65"),
+    (
+        0x0052,
+        "MLS_128_MLKEM768X25519_CHACHA20POLY1305_SHA384_MLDSA44",
+    ),
+    (0x0906, "MLS_256_MLKEM1024_AES256GCM_SHA512_MLDSA87"),
+    (0x0907, "MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87"),
+    (0xf042, "MLS_128_MLKEM768_AES256GCM_SHA384_Ed25519"),
+];
+
 /// The column of cases tied to no cipher suite (structure encodings).
 const NO_CIPHER_SUITE: &str = "no suite";
 
@@ -345,6 +363,8 @@ pub(crate) struct MlsColumn {
     /// `0x0001`, or the parameter text itself for a name outside the registry.
     pub label: String,
     pub name: String,
+    /// A draft PQ suite (provisional code point).
+    pub draft: bool,
 }
 
 /// One vector file or interop scenario (under one provider) across the cipher suites.
@@ -407,6 +427,7 @@ impl<'a> MlsOverview<'a> {
             .map(|(id, name)| MlsColumn {
                 label: format!("0x{id:04x}"),
                 name: (*name).to_owned(),
+                draft: false,
             })
             .collect();
         let seen: BTreeSet<&str> = vectors
@@ -416,16 +437,29 @@ impl<'a> MlsOverview<'a> {
             .collect();
         for name in seen {
             if !columns.iter().any(|c| c.name == name) {
+                let draft = MLS_DRAFT_SUITES.iter().find(|(_, n)| *n == name);
                 columns.push(MlsColumn {
-                    label: if name.is_empty() {
-                        NO_CIPHER_SUITE.to_owned()
-                    } else {
-                        name.to_owned()
+                    label: match draft {
+                        Some((id, _)) => format!("0x{id:04x}"),
+                        None if name.is_empty() => NO_CIPHER_SUITE.to_owned(),
+                        None => name.to_owned(),
                     },
+                    draft: draft.is_some(),
                     name: name.to_owned(),
                 });
             }
         }
+        // Draft suites after the RFC ones and "no suite", in code-point order.
+        columns.sort_by_key(|c| {
+            (
+                c.draft,
+                if c.draft {
+                    c.label.clone()
+                } else {
+                    String::new()
+                },
+            )
+        });
         Some(Self {
             columns,
             vectors,
