@@ -948,8 +948,9 @@ mod tests {
             "{section}"
         );
         assert!(
-            section
-                .contains("| `mls/interop/passive/*.json` | openmls | 🟩 4/0/0 | — | 🟩 4/0/0 |"),
+            section.contains(
+                "| `mls/interop/passive/*.json` | openmls | 🟩 4/0/0 | — | — | — | — | — | — | — | 🟩 4/0/0 |"
+            ),
             "{section}"
         );
         assert!(
