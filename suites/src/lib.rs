@@ -5,6 +5,7 @@
 
 pub mod manifest;
 pub mod results;
+pub mod rng;
 
 #[cfg(feature = "runner")]
 pub mod claims;

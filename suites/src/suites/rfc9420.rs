@@ -35,13 +35,13 @@ pub const SUITE: Suite = Suite {
 
 const PROVIDER: &str = "openmls";
 
-const PASSIVE_FILES: [&str; 3] = [
+pub(crate) const PASSIVE_FILES: [&str; 3] = [
     "mls/passive-client-welcome.json",
     "mls/passive-client-handling-commit.json",
     "mls/passive-client-random.json",
 ];
 
-const INTEROP_FILES: [&str; 7] = [
+pub(crate) const INTEROP_FILES: [&str; 7] = [
     "mls/interop/passive/application.json",
     "mls/interop/passive/branch.json",
     "mls/interop/passive/commit.json",

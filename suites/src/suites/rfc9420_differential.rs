@@ -20,6 +20,7 @@ use sonet::mls::{
 };
 
 use crate::results::SetResult;
+use crate::rng::SplitMix64;
 use crate::runner::{record, CaseError, CaseResult, Job};
 
 pub const SET: &str = "mls/differential (seeded: openmls vs sonet-reference)";
@@ -100,23 +101,6 @@ fn seed() -> u64 {
             None => s.parse().ok(),
         })
         .unwrap_or(DEFAULT_SEED)
-}
-
-/// splitmix64: a seed fully determines every choice of the run.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 fn differential_set(set: &mut SetResult) {
@@ -435,7 +419,11 @@ fn step(run: &mut Run, rng: &mut SplitMix64) -> (&'static str, CaseResult) {
         }
         _ => {
             let sender = committer;
-            let text = format!("message {} at epoch {}", rng.next(), run.active[0].epoch());
+            let text = format!(
+                "message {} at epoch {}",
+                rng.next_u64(),
+                run.active[0].epoch()
+            );
             return (
                 "application message",
                 application(run, sender, text.as_bytes()),

@@ -729,23 +729,11 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
     )
 }
 
-/// The passive-client files, run through the oracle's passive member.
-pub const PASSIVE_FILES: [&str; 10] = [
-    "mls/passive-client-welcome.json",
-    "mls/passive-client-handling-commit.json",
-    "mls/passive-client-random.json",
-    "mls/interop/passive/application.json",
-    "mls/interop/passive/branch.json",
-    "mls/interop/passive/commit.json",
-    "mls/interop/passive/external_join.json",
-    "mls/interop/passive/external_proposals.json",
-    "mls/interop/passive/reinit.json",
-    "mls/interop/passive/welcome_join.json",
-];
-
 pub(crate) fn passive_jobs(suite: &'static str) -> Vec<Job> {
-    PASSIVE_FILES
+    // The same mlswg and mlspp files the engine runs, through the oracle's passive member.
+    super::rfc9420::PASSIVE_FILES
         .into_iter()
+        .chain(super::rfc9420::INTEROP_FILES)
         .map(|path| {
             Job::new(suite, path, PROVIDER, move |store, set| {
                 per_suite_set(store, path, "passive-client", set, passive_case)

@@ -24,6 +24,7 @@
 
 use sonet::mls::CipherSuite;
 use sonet_suites::results::SetResult;
+use sonet_suites::rng::SplitMix64;
 use sonet_suites::runner::{record, CaseError, Job, Suite};
 
 use super::peers::{self, CommitMessages, Implementation, Member, Received, Style};
@@ -509,24 +510,12 @@ fn scripted(run: &mut Run<'_>, creator: Side, creator_style: Style, other_style:
     );
 }
 
-/// splitmix64: a tiny, well-known generator, so a seed fully determines the run's choices.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn style(&mut self) -> Style {
-        let bits = self.next();
-        Style {
-            tree_in_welcome: bits & 1 == 1,
-            encrypted_handshake: bits & 2 == 2,
-        }
+/// A random framing and tree delivery for one client.
+fn style(rng: &mut SplitMix64) -> Style {
+    let bits = rng.next_u64();
+    Style {
+        tree_in_welcome: bits & 1 == 1,
+        encrypted_handshake: bits & 2 == 2,
     }
 }
 
@@ -537,7 +526,7 @@ impl SplitMix64 {
 fn random_epochs(run: &mut Run<'_>, seed: u64) {
     let mut rng = SplitMix64(seed ^ u64::from(run.suite));
     let (sonet, peer) = (run.sonet, run.peer);
-    let creator_style = rng.style();
+    let creator_style = style(&mut rng);
     let mut creation = None;
     if run.unsupported.is_none() {
         creation = Some(run.create(sonet, creator_style));
@@ -546,11 +535,11 @@ fn random_epochs(run: &mut Run<'_>, seed: u64) {
     let mut missing: Option<&dyn Implementation> = None;
     for epoch in 1..=RANDOM_EPOCHS {
         let id = format!("epoch {epoch:02}");
-        let style = rng.style();
-        let actor_pick = rng.next();
-        let action_pick = rng.next();
-        let target_pick = rng.next();
-        let sender_pick = rng.next();
+        let style = style(&mut rng);
+        let actor_pick = rng.next_u64();
+        let action_pick = rng.next_u64();
+        let target_pick = rng.next_u64();
+        let sender_pick = rng.next_u64();
         run.step(id, "random", |r| {
             if let Some(Err(e)) = creation.take() {
                 return Err(format!("creating the group failed: {e}"));
