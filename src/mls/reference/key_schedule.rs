@@ -44,14 +44,14 @@ pub struct EpochSecrets {
     pub membership_key: SecretBytes,
     pub resumption_psk: SecretBytes,
     pub epoch_authenticator: SecretBytes,
-    /// init_secret_[n], the next epoch's input.
+    /// `init_secret_[n]`, the next epoch's input.
     pub init_secret: SecretBytes,
 }
 
 impl EpochSecrets {
-    /// A member's view of epoch n: from init_secret_[n-1], commit_secret (Nh zero bytes if the
+    /// A member's view of epoch n: from `init_secret_[n-1]`, commit_secret (Nh zero bytes if the
     /// commit had no path), psk_secret (Nh zero bytes without PSKs) and the encoded
-    /// GroupContext_[n].
+    /// `GroupContext_[n]`.
     pub fn derive(
         suite: &SuiteAlgorithms,
         init_secret: &[u8],

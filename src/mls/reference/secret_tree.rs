@@ -63,7 +63,7 @@ impl SecretTree {
         self.n_leaves
     }
 
-    /// tree_node_[leaf]_secret: walks from the root down to the leaf's node, taking
+    /// `tree_node_[leaf]_secret`: walks from the root down to the leaf's node, taking
     /// ExpandWithLabel(secret, "tree", "left"/"right", Nh) at each step.
     pub fn leaf_secret(&self, leaf: u32) -> Result<SecretBytes> {
         if leaf >= self.n_leaves {
@@ -115,7 +115,7 @@ impl SecretTree {
     }
 }
 
-/// One hash ratchet (§9.1): `secret` is ratchet_secret_[N]_[generation].
+/// One hash ratchet (§9.1): `secret` is `ratchet_secret_[N]_[generation]`.
 #[derive(Clone, Debug)]
 pub struct Ratchet {
     suite: &'static SuiteAlgorithms,
@@ -128,7 +128,7 @@ impl Ratchet {
         self.generation
     }
 
-    /// ratchet_key_[N]_[j] and ratchet_nonce_[N]_[j] of the current generation j.
+    /// `ratchet_key_[N]_[j]` and `ratchet_nonce_[N]_[j]` of the current generation j.
     pub fn key_nonce(&self) -> Result<KeyNonce> {
         let (s, j) = (self.secret.as_bytes(), self.generation);
         Ok(KeyNonce {
@@ -143,7 +143,7 @@ impl Ratchet {
         })
     }
 
-    /// ratchet_secret_[N]_[j+1] = DeriveTreeSecret(ratchet_secret_[N]_[j], "secret", j, Nh).
+    /// `ratchet_secret_[N]_[j+1]` = DeriveTreeSecret(`ratchet_secret_[N]_[j]`, "secret", j, Nh).
     pub fn advance(&mut self) -> Result<()> {
         let next = self.generation.checked_add(1).ok_or_else(|| {
             ReferenceError::Invalid("ratchet generation would exceed 2^32 - 1".into())

@@ -12,7 +12,7 @@ pub struct Transcript {
     pub interim_transcript_hash: Vec<u8>,
 }
 
-/// confirmed_transcript_hash_[epoch] =
+/// `confirmed_transcript_hash_[epoch]` =
 /// Hash(interim_transcript_hash_[epoch - 1] || ConfirmedTranscriptHashInput), where the input is
 /// `{ WireFormat wire_format; FramedContent content; opaque signature<V>; }`.
 pub fn confirmed_transcript_hash(
@@ -29,8 +29,8 @@ pub fn confirmed_transcript_hash(
     suite.hash(w.as_bytes())
 }
 
-/// interim_transcript_hash_[epoch] =
-/// Hash(confirmed_transcript_hash_[epoch] || InterimTranscriptHashInput), the input being
+/// `interim_transcript_hash_[epoch]` =
+/// Hash(`confirmed_transcript_hash_[epoch]` || InterimTranscriptHashInput), the input being
 /// `{ MAC confirmation_tag; }` with `MAC` an `opaque<V>`.
 pub fn interim_transcript_hash(
     suite: &SuiteAlgorithms,
