@@ -7,7 +7,8 @@
 //! storage row is the one that crate writes — the same key (public key ‖
 //! `"RustCryptoSignatureKey"` ‖ scheme) and the same JSON shape (`private` and `public` as byte
 //! arrays, `signature_scheme` by name) — so client databases written before this type existed
-//! still find their keys.
+//! still find their keys. (Sonet never stored ML-DSA keys through that crate, so the seed form
+//! it would use for them is not read.)
 
 use std::fmt;
 

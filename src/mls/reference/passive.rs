@@ -5,6 +5,13 @@
 //! It is the oracle the `rfc9420` suite runs the passive-client vector files through (the
 //! mlswg files and mlspp's `interop/passive` files), and the observer of the differential run
 //! that checks openmls epoch by epoch.
+//!
+//! What it checks: every signature (GroupInfo, framed content, UpdatePath leaf), membership tag,
+//! confirmation tag, tree hash and parent-hash chain, and every derived key against the tree.
+//! What it does not: the semantic validation of proposals a real client owes (§12.2: an Update's
+//! or Add's LeafNode and KeyPackage checks, "path required", ExternalInit only in external
+//! commits, PSK nonce length and usage, required capabilities, lifetimes). It derives; it does
+//! not police. It also does not follow a ReInit into the successor group.
 
 use std::collections::BTreeMap;
 
@@ -223,19 +230,28 @@ impl PassiveMember {
             .iter()
             .find(|s| s.new_member == own_ref)
             .ok_or_else(|| invalid("the Welcome holds no secrets for this KeyPackage"))?;
-        let group_secrets = GroupSecrets::from_bytes(&labeled::decrypt_with_label(
+        // The plaintext holds the joiner secret: wiped once decoded.
+        let plaintext = SecretBytes::new(labeled::decrypt_with_label(
             suite,
             keys.init_private.as_bytes(),
             b"Welcome",
             &welcome.encrypted_group_info,
             &entry.encrypted_group_secrets.kem_output,
             &entry.encrypted_group_secrets.ciphertext,
-        )?)?;
+        )?);
+        let group_secrets = GroupSecrets::from_bytes(plaintext.as_bytes())?;
 
         // The GroupInfo is needed to name resumption PSKs' groups, but a joiner knows none of
         // those epochs: only external PSKs can be resolved here.
         let mut member_psks = Vec::new();
         for id in &group_secrets.psks {
+            if matches!(id.psk, Psk::Resumption { .. }) {
+                return Err(ReferenceError::Unsupported(
+                    "a Welcome naming a resumption PSK: a joiner that only has its KeyPackage \
+                     cannot know an earlier epoch's secret"
+                        .into(),
+                ));
+            }
             member_psks.push(PskInput {
                 id: id.clone(),
                 psk: Self::lookup_psk(&keys.external_psks, &BTreeMap::new(), id)?,

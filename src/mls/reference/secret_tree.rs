@@ -162,6 +162,15 @@ impl Ratchet {
     /// Ratchets forward to `generation`; a ratchet never goes back (its past secrets are gone
     /// in a real client), so an earlier generation is refused.
     pub fn advance_to(&mut self, generation: u32) -> Result<()> {
+        // A generation comes from a message: without a bound, one message could cost 2^32
+        // derivations.
+        if generation.saturating_sub(self.generation) > MAX_FORWARD_DISTANCE {
+            return Err(ReferenceError::Invalid(format!(
+                "generation {generation} is more than {MAX_FORWARD_DISTANCE} ahead of the \
+                 ratchet's {}",
+                self.generation
+            )));
+        }
         if generation < self.generation {
             return Err(ReferenceError::Invalid(format!(
                 "ratchet is at generation {}, cannot go back to {generation}",
@@ -174,6 +183,10 @@ impl Ratchet {
         Ok(())
     }
 }
+
+/// How far one message may move a ratchet forward (openmls' default is 1000; the vectors go to
+/// a few hundred).
+pub const MAX_FORWARD_DISTANCE: u32 = 1 << 16;
 
 /// sender_data_key / sender_data_nonce (§6.3.2), keyed by the first Nh bytes of the content
 /// ciphertext (all of it if shorter).

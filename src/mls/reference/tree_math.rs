@@ -33,8 +33,11 @@ pub fn is_leaf(x: NodeIndex) -> bool {
     x.is_multiple_of(2)
 }
 
+/// Leaf indices come from messages; one too large for the array saturates to a node index no
+/// tree reaches (trees are capped at 2^30 leaves), so lookups find nothing instead of aliasing
+/// a smaller leaf.
 pub fn leaf_node(leaf: LeafIndex) -> NodeIndex {
-    2 * leaf
+    leaf.saturating_mul(2)
 }
 
 /// The leaf index of a leaf node.
@@ -190,5 +193,8 @@ mod tests {
         assert!(parent(7, 8).is_err());
         assert!(parent(15, 8).is_err());
         assert!(node_leaf(3).is_err());
+        // A leaf index from a message that would overflow reaches no node of any tree.
+        assert_eq!(leaf_node(u32::MAX / 2 + 5), u32::MAX);
+        assert!(parent(leaf_node(u32::MAX), 8).is_err());
     }
 }

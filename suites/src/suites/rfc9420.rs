@@ -5,7 +5,8 @@
 //! variable-length-vector length prefix) and `welcome.json` (decrypt and check a Welcome with
 //! `sonet::mls::inspect_welcome`).
 //!
-//! The same suite runs every mlswg file a second time, and the files that test single
+//! The same suite runs the passive-client and `messages.json` files a second time, and the
+//! files that test single
 //! derivations (tree math, crypto basics, secret tree, key schedule, PSKs, transcript hashes,
 //! message protection, tree validation, tree operations, TreeKEM), through the independent
 //! oracle `sonet::mls::reference` ([`super::rfc9420_reference`], provider `sonet-reference`);
@@ -26,7 +27,7 @@ use crate::vectors::VectorStore;
 
 pub const SUITE: Suite = Suite {
     name: "rfc9420",
-    description: "MLS (RFC 9420): every mlswg vector file through sonet::mls (openmls 0.9.2 on \
+    description: "MLS (RFC 9420): the mlswg vector files through sonet::mls (openmls 0.9.2 on \
                   SonetCrypto) and through the independent oracle sonet::mls::reference; a \
                   seeded differential run (openmls vs the oracle, all seven suites, groups up to \
                   64); self-generated passive-client vectors for the draft PQ suites",

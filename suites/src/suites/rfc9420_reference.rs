@@ -749,7 +749,7 @@ fn passive_case(_: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
         Ok(epochs) => Ok(format!(
             "joined; initial and {epochs} epoch authenticators match"
         )),
-        Err((step, e @ (ReferenceError::Unsupported(_) | ReferenceError::UnknownPsk(_)))) => {
+        Err((step, e @ ReferenceError::Unsupported(_))) => {
             Err(CaseError::Unsupported(format!("{step}: {e}")))
         }
         Err((step, e)) => Err(CaseError::Fail(format!("{step}: {e}"))),
