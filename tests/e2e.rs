@@ -10,10 +10,10 @@
 mod support {
     #[allow(dead_code)]
     pub mod tansu;
+    pub mod unique;
 }
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use sonet::mls::{self, CipherSuite};
@@ -25,24 +25,12 @@ use sonet::service::proto::{
 };
 use sonet::service::{self, RunningServer, Settings};
 use support::tansu::Tansu;
+use support::unique::unique;
 use tonic::transport::Channel;
 use tonic::Code;
 
 const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 const RECEIVE_TIMEOUT: Duration = Duration::from_secs(60);
-
-fn unique(prefix: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// The bus a scenario runs on.
 enum Bus {

@@ -648,6 +648,30 @@ fn ml_dsa(scheme: SignatureScheme) -> Result<&'static dyn crate::pqc::Signature>
     provider::default_signature(algorithm).ok_or(PrimitiveError::MissingImplementation("ML-DSA"))
 }
 
+/// ECDSA over one NIST curve crate (`p256`, `p384`, `p521`): the three differ only in their
+/// types, which share no trait the signing key and DER signature go through.
+macro_rules! ecdsa_sign {
+    ($curve:ident, $scheme:expr, $private_key:expr, $message:expr) => {{
+        let key = $curve::ecdsa::SigningKey::from_slice($private_key)
+            .map_err(|_| malformed($scheme, "private key"))?;
+        let signature: $curve::ecdsa::Signature = signature::Signer::try_sign(&key, $message)
+            .map_err(|_| PrimitiveError::SigningFailed($scheme.name()))?;
+        Ok(signature.to_der().as_bytes().to_vec())
+    }};
+}
+
+/// See [`ecdsa_sign`]: a SEC1 public key and a DER signature.
+macro_rules! ecdsa_verify {
+    ($curve:ident, $scheme:expr, $public_key:expr, $message:expr, $signature:expr) => {{
+        let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes($public_key)
+            .map_err(|_| malformed($scheme, "public key"))?;
+        let signature = $curve::ecdsa::Signature::from_der($signature)
+            .map_err(|_| PrimitiveError::InvalidSignature)?;
+        signature::Verifier::verify(&key, $message, &signature)
+            .map_err(|_| PrimitiveError::InvalidSignature)
+    }};
+}
+
 /// Signs `message` (the whole message: ECDSA hashes it with the scheme's hash, EdDSA and ML-DSA
 /// sign it directly). ECDSA and EdDSA are deterministic; ML-DSA is hedged.
 pub fn sign(scheme: SignatureScheme, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>> {
@@ -667,27 +691,9 @@ pub fn sign(scheme: SignatureScheme, private_key: &[u8], message: &[u8]) -> Resu
                 .map_err(|_| malformed(scheme, "private key"))?;
             Ok(key.sign_raw(message).to_bytes().to_vec())
         }
-        SignatureScheme::EcdsaP256Sha256 => {
-            let key = p256::ecdsa::SigningKey::from_slice(private_key)
-                .map_err(|_| malformed(scheme, "private key"))?;
-            let signature: p256::ecdsa::Signature = signature::Signer::try_sign(&key, message)
-                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
-            Ok(signature.to_der().as_bytes().to_vec())
-        }
-        SignatureScheme::EcdsaP384Sha384 => {
-            let key = p384::ecdsa::SigningKey::from_slice(private_key)
-                .map_err(|_| malformed(scheme, "private key"))?;
-            let signature: p384::ecdsa::Signature = signature::Signer::try_sign(&key, message)
-                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
-            Ok(signature.to_der().as_bytes().to_vec())
-        }
-        SignatureScheme::EcdsaP521Sha512 => {
-            let key = p521::ecdsa::SigningKey::from_slice(private_key)
-                .map_err(|_| malformed(scheme, "private key"))?;
-            let signature: p521::ecdsa::Signature = signature::Signer::try_sign(&key, message)
-                .map_err(|_| PrimitiveError::SigningFailed(scheme.name()))?;
-            Ok(signature.to_der().as_bytes().to_vec())
-        }
+        SignatureScheme::EcdsaP256Sha256 => ecdsa_sign!(p256, scheme, private_key, message),
+        SignatureScheme::EcdsaP384Sha384 => ecdsa_sign!(p384, scheme, private_key, message),
+        SignatureScheme::EcdsaP521Sha512 => ecdsa_sign!(p521, scheme, private_key, message),
         SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
             let rnd = random::<32>()?;
             ml_dsa(scheme)?
@@ -710,7 +716,6 @@ pub fn verify(
     message: &[u8],
     signature_bytes: &[u8],
 ) -> Result<()> {
-    use signature::Verifier;
     fn invalid<E>(_: E) -> PrimitiveError {
         PrimitiveError::InvalidSignature
     }
@@ -737,25 +742,13 @@ pub fn verify(
             key.verify_raw(&signature, message).map_err(invalid)
         }
         SignatureScheme::EcdsaP256Sha256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                .map_err(|_| malformed(scheme, "public key"))?;
-            let signature = p256::ecdsa::Signature::from_der(signature_bytes)
-                .map_err(|_| PrimitiveError::InvalidSignature)?;
-            key.verify(message, &signature).map_err(invalid)
+            ecdsa_verify!(p256, scheme, public_key, message, signature_bytes)
         }
         SignatureScheme::EcdsaP384Sha384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                .map_err(|_| malformed(scheme, "public key"))?;
-            let signature = p384::ecdsa::Signature::from_der(signature_bytes)
-                .map_err(|_| PrimitiveError::InvalidSignature)?;
-            key.verify(message, &signature).map_err(invalid)
+            ecdsa_verify!(p384, scheme, public_key, message, signature_bytes)
         }
         SignatureScheme::EcdsaP521Sha512 => {
-            let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
-                .map_err(|_| malformed(scheme, "public key"))?;
-            let signature = p521::ecdsa::Signature::from_der(signature_bytes)
-                .map_err(|_| PrimitiveError::InvalidSignature)?;
-            key.verify(message, &signature).map_err(invalid)
+            ecdsa_verify!(p521, scheme, public_key, message, signature_bytes)
         }
         SignatureScheme::MlDsa44 | SignatureScheme::MlDsa65 | SignatureScheme::MlDsa87 => {
             ml_dsa(scheme)?

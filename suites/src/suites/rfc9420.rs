@@ -117,7 +117,7 @@ fn read_array(store: &VectorStore, path: &str, set: &mut SetResult) -> Result<Ve
 }
 
 /// The cipher-suite name of an entry (the report's matrix column).
-fn suite_params(entry: &Value) -> String {
+pub(crate) fn suite_params(entry: &Value) -> String {
     match entry.get("cipher_suite").and_then(Value::as_u64) {
         Some(id) => match u16::try_from(id).map(CipherSuite::from_id) {
             Ok(Ok(suite)) => suite.name().to_owned(),

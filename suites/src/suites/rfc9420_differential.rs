@@ -61,12 +61,7 @@ fn pq_vector_set(set: &mut SetResult, engine: bool) -> Result<(), String> {
         serde_json::from_slice(&bytes).map_err(|e| format!("{PQ_VECTOR_FILE}: {e}"))?;
     set.expected_cases = Some(entries.len() as u64);
     for (index, entry) in entries.iter().enumerate() {
-        let params = entry
-            .get("cipher_suite")
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|id| u16::try_from(id).ok())
-            .and_then(|id| CipherSuite::from_id(id).ok())
-            .map_or_else(|| "cipher suite ?".to_owned(), |s| s.name().to_owned());
+        let params = super::rfc9420::suite_params(entry);
         let result = sonet::mls::PassiveClientCase::from_json(entry)
             .map_err(|e| CaseError::Fail(format!("malformed vector: {e}")))
             .and_then(|case| {

@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -52,7 +52,11 @@ use tonic_health::pb::HealthCheckRequest;
 #[path = "../../../tests/support/tansu.rs"]
 mod tansu;
 
+#[path = "../../../tests/support/unique.rs"]
+mod unique;
+
 use tansu::Tansu;
+use unique::unique;
 
 pub const SUITE: Suite = Suite {
     name: "service",
@@ -518,19 +522,6 @@ impl Env {
             BusEnv::Embedded => Err("this check needs Kafka".into()),
         }
     }
-}
-
-fn unique(prefix: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 /// The Kafka broker of a job.
