@@ -4,10 +4,9 @@
 //! (`bench/`) and automation (`xtask/`) depend on it, never the other way round.
 
 pub mod bus;
+pub mod crypto;
 pub mod hybrid;
 pub mod mls;
-pub mod pqc;
-pub mod provider;
 pub mod secret;
 pub mod service;
 

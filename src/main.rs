@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use sonet::pqc::{self, KemAlgorithm, SignatureAlgorithm};
+use sonet::crypto::{self, KemAlgorithm, SignatureAlgorithm};
 
 mod cli;
 
@@ -64,7 +64,7 @@ fn main() -> ExitCode {
     }
     match args.first().map(String::as_str) {
         Some("providers") => {
-            for provider in pqc::providers() {
+            for provider in crypto::providers() {
                 println!("{} — {}", provider.name, provider.description);
                 let kems: Vec<&str> = KemAlgorithm::ALL
                     .into_iter()
@@ -79,20 +79,20 @@ fn main() -> ExitCode {
                 println!("  KEM:       {}", kems.join(", "));
                 println!("  signature: {}", sigs.join(", "));
             }
-            // The per-primitive defaults (sonet::provider::default_for_*).
+            // The per-primitive defaults (sonet::crypto::default_for_*).
             println!("defaults");
             for algorithm in KemAlgorithm::ALL {
-                if let Some(p) = sonet::provider::default_for_kem(algorithm) {
+                if let Some(p) = sonet::crypto::default_for_kem(algorithm) {
                     println!("  {:<22} {}", algorithm.name(), p.name);
                 }
             }
             for &algorithm in SignatureAlgorithm::ALL {
-                if let Some(p) = sonet::provider::default_for_signature(algorithm) {
+                if let Some(p) = sonet::crypto::default_for_signature(algorithm) {
                     println!("  {:<22} {}", algorithm.name(), p.name);
                 }
             }
-            for algorithm in sonet::hybrid::aead::AeadAlgorithm::ALL {
-                if let Some(p) = sonet::provider::default_for_aead(algorithm) {
+            for algorithm in sonet::crypto::aead::AeadAlgorithm::ALL {
+                if let Some(p) = sonet::crypto::default_for_aead(algorithm) {
                     println!("  {:<22} {}", algorithm.name(), p.name);
                 }
             }

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use sonet::crypto::{providers, SignatureAlgorithm};
 use sonet::hybrid::envelope::{self, Envelope, EnvelopeSuite, Sender};
-use sonet::pqc::{providers, SignatureAlgorithm};
 
 const MIB: usize = 1 << 20;
 
@@ -34,7 +34,7 @@ fn payload_len() -> impl Strategy<Value = usize> {
     ]
 }
 
-fn sender_keys() -> (Vec<u8>, sonet::pqc::SecretBytes) {
+fn sender_keys() -> (Vec<u8>, sonet::crypto::SecretBytes) {
     let signer = providers()[0]
         .signature(SignatureAlgorithm::MlDsa65)
         .expect("ML-DSA-65 is in the default provider");
@@ -115,7 +115,7 @@ fn a_hundred_thousand_envelopes_repeat_no_encapsulation_and_no_nonce() {
     let suite = EnvelopeSuite::default();
     let (sk, pk) = envelope::derive_recipient_key(suite, &[7u8; 32]);
     let aead = providers()[0]
-        .aead(sonet::hybrid::aead::AeadAlgorithm::Aes256Gcm)
+        .aead(sonet::crypto::aead::AeadAlgorithm::Aes256Gcm)
         .expect("AES-256-GCM");
     let mut encapsulations = HashSet::with_capacity(COUNT);
     let mut nonces = HashSet::with_capacity(COUNT);

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use sonet::pqc::{
+use sonet::crypto::{
     providers, Kem, KemAlgorithm, PqcError, Signature, SignatureAlgorithm, SignatureFamily,
     SignedMessage, SigningRandomness,
 };

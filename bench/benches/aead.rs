@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sonet::hybrid::aead::AeadAlgorithm;
+use sonet::crypto::aead::AeadAlgorithm;
 use sonet_bench::{implementations, Profile};
 
 const SIZES: [usize; 4] = [64, 1024, 16 * 1024, 1024 * 1024];

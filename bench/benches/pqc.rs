@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sonet::pqc::{
+use sonet::crypto::{
     KemAlgorithm, SignatureAlgorithm, SignatureFamily, SignedMessage, SigningRandomness,
 };
 use sonet_bench::{implementations, Profile};

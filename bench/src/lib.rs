@@ -18,9 +18,9 @@ use std::time::Duration;
 use std::collections::BTreeMap;
 
 use criterion::Criterion;
-use sonet::hybrid::aead::AeadAlgorithm;
-use sonet::pqc::{KemAlgorithm, Provider, SignatureAlgorithm};
-use sonet::provider::{default_for_aead, default_for_kem, default_for_signature};
+use sonet::crypto::aead::AeadAlgorithm;
+use sonet::crypto::{default_for_aead, default_for_kem, default_for_signature};
+use sonet::crypto::{KemAlgorithm, Provider, SignatureAlgorithm};
 
 /// ring behind Sonet's `Aead` trait.
 pub mod ring_aead;
@@ -92,7 +92,7 @@ pub fn sonet_label(provider: &Provider) -> String {
 
 /// Sonet's providers, then the peers, as (label, provider) pairs.
 pub fn implementations() -> Vec<(String, &'static Provider)> {
-    let mut all: Vec<(String, &'static Provider)> = sonet::pqc::providers()
+    let mut all: Vec<(String, &'static Provider)> = sonet::crypto::providers()
         .into_iter()
         .map(|p| (sonet_label(p), p))
         .collect();

@@ -5,8 +5,8 @@
 use ring::aead::{
     Aad, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_256_GCM, CHACHA20_POLY1305,
 };
-use sonet::hybrid::aead::{Aead, AeadAlgorithm, AeadError, SealedParts};
-use sonet::pqc::Provider;
+use sonet::crypto::aead::{Aead, AeadAlgorithm, AeadError, SealedParts};
+use sonet::crypto::Provider;
 
 const NAME: &str = "ring";
 
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn ring_round_trips_and_agrees_with_sonet() {
-        let sonet = sonet::pqc::providers()[0];
+        let sonet = sonet::crypto::providers()[0];
         for algorithm in [
             AeadAlgorithm::Aes128Gcm,
             AeadAlgorithm::Aes256Gcm,

@@ -15,8 +15,8 @@
 
 use std::fmt;
 
+use crate::crypto::{self, PqcError, SignatureAlgorithm, SignedMessage, SigningRandomness};
 use crate::hybrid::hpke::{self, AeadId, HpkeError, KdfId, KemId, ReceiverInputs, SenderInputs};
-use crate::pqc::{self, PqcError, SignatureAlgorithm, SignedMessage, SigningRandomness};
 use crate::secret::SecretBytes;
 
 pub const VERSION: u8 = 1;
@@ -358,8 +358,8 @@ pub fn seal_with_randomness(
 }
 
 /// The default ML-DSA-65 implementation (the fastest conformant provider compiled in).
-fn signer() -> Result<&'static dyn pqc::Signature, EnvelopeError> {
-    crate::provider::default_signature(SIGNATURE_ALGORITHM).ok_or(EnvelopeError::Signature(
+fn signer() -> Result<&'static dyn crypto::Signature, EnvelopeError> {
+    crate::crypto::default_signature(SIGNATURE_ALGORITHM).ok_or(EnvelopeError::Signature(
         PqcError::UnknownAlgorithm(SIGNATURE_ALGORITHM.name().to_owned()),
     ))
 }
@@ -444,9 +444,9 @@ pub fn recompute_keys(
     let suite = envelope.suite.hpke();
     let shared_secret = hpke::decap(suite.kem, &envelope.enc, recipient_secret_key, None)
         .map_err(EnvelopeError::Hpke)?;
-    let kdf = crate::provider::providers()
+    let kdf = crate::crypto::providers()
         .into_iter()
-        .find_map(|p| p.hkdf(crate::hybrid::kdf::HashAlgorithm::Sha256))
+        .find_map(|p| p.hkdf(crate::crypto::kdf::HashAlgorithm::Sha256))
         .ok_or(EnvelopeError::Hpke(HpkeError::UnknownKdf(1)))?;
     let suite_id = suite.suite_id();
     let labeled = |label: &[u8], ikm: &[u8]| {
@@ -602,7 +602,7 @@ mod tests {
 
     #[test]
     fn the_audited_key_schedule_decrypts_every_suite() {
-        use crate::hybrid::aead::AeadAlgorithm;
+        use crate::crypto::aead::AeadAlgorithm;
         for suite in EnvelopeSuite::ALL {
             let (sk, pk) = derive_recipient_key(suite, &[11u8; 64]);
             let envelope = seal(suite, &pk, b"audited", b"ad", None).unwrap();
@@ -611,7 +611,7 @@ mod tests {
                 EnvelopeSuite::XWingChaCha20Poly1305 => AeadAlgorithm::ChaCha20Poly1305,
                 _ => AeadAlgorithm::Aes256Gcm,
             };
-            let aead = crate::provider::default_aead(algorithm).unwrap();
+            let aead = crate::crypto::default_aead(algorithm).unwrap();
             let aad = associated_data(&envelope.header().unwrap(), b"ad");
             let plain = aead
                 .open(keys.key.as_bytes(), &keys.nonce, &aad, &envelope.ciphertext)

@@ -7,15 +7,15 @@
 //! checked by its own vector files (CAVP, Wycheproof, RFC 9180, FIPS 203/204) and, through both
 //! consumers, by the MLS files.
 //!
-//! - hash, HMAC and HKDF: SHA-2 through [`crate::provider::default_hkdf`] and the `sha2`/`hmac`
+//! - hash, HMAC and HKDF: SHA-2 through [`crate::crypto::default_hkdf`] and the `sha2`/`hmac`
 //!   crates;
-//! - AEAD: [`crate::provider::default_aead`];
+//! - AEAD: [`crate::crypto::default_aead`];
 //! - HPKE: [`crate::hybrid::hpke`] (DHKEM over X25519, X448, P-256/384/521, ML-KEM, X-Wing),
 //!   base mode, single-shot and setup-then-export; DeriveKeyPair as MLS peers run it
 //!   ([`derive_hpke_key_pair`]: for ML-KEM and X-Wing, openmls' derivation);
 //! - signatures: Ed25519 (`ed25519-dalek`), Ed448 (`ed448-goldilocks`), ECDSA over P-256/384/521
 //!   with DER signatures and SEC1 uncompressed public keys (RustCrypto `p256`/`p384`/`p521`,
-//!   RFC 6979 nonces), and ML-DSA-44/65/87 ([`crate::provider::default_signature`], pure mode,
+//!   RFC 6979 nonces), and ML-DSA-44/65/87 ([`crate::crypto::default_signature`], pure mode,
 //!   empty context).
 //!
 //! Private signature keys are the 32-byte Ed25519 seed, the 57-byte Ed448 seed, the big-endian
@@ -25,11 +25,11 @@ use std::fmt;
 
 use thiserror::Error;
 
-use crate::hybrid::aead::AeadAlgorithm;
+use crate::crypto;
+use crate::crypto::aead::AeadAlgorithm;
+use crate::crypto::kdf::HashAlgorithm;
+use crate::crypto::{SignatureAlgorithm, SignedMessage, SigningRandomness};
 use crate::hybrid::hpke::{self, AeadId, KdfId, KemId, ReceiverInputs, SenderInputs};
-use crate::hybrid::kdf::HashAlgorithm;
-use crate::pqc::{SignatureAlgorithm, SignedMessage, SigningRandomness};
-use crate::provider;
 use crate::secret::SecretBytes;
 
 /// Failures of a primitive. Messages name algorithms and lengths, never key material.
@@ -327,7 +327,7 @@ impl SuiteAlgorithms {
     }
 
     /// Whether every primitive of the suite is compiled in (the HKDF and AEAD come from
-    /// [`crate::provider`], whose implementations depend on build features; HPKE and the
+    /// [`crate::crypto`], whose implementations depend on build features; HPKE and the
     /// classical signatures are always built).
     pub fn available(&self) -> Result<()> {
         kdf(self.hash)?;
@@ -490,8 +490,8 @@ pub fn hmac(algorithm: HashAlgorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
     }
 }
 
-fn kdf(algorithm: HashAlgorithm) -> Result<&'static dyn crate::hybrid::kdf::Hkdf> {
-    provider::default_hkdf(algorithm).ok_or(PrimitiveError::MissingImplementation("HKDF"))
+fn kdf(algorithm: HashAlgorithm) -> Result<&'static dyn crate::crypto::kdf::Hkdf> {
+    crypto::default_hkdf(algorithm).ok_or(PrimitiveError::MissingImplementation("HKDF"))
 }
 
 pub fn hkdf_extract(algorithm: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes> {
@@ -511,8 +511,8 @@ pub fn hkdf_expand(
         .map_err(|e| PrimitiveError::Kdf(e.to_string()))
 }
 
-fn aead(algorithm: AeadAlgorithm) -> Result<&'static dyn crate::hybrid::aead::Aead> {
-    provider::default_aead(algorithm).ok_or(PrimitiveError::MissingImplementation("AEAD"))
+fn aead(algorithm: AeadAlgorithm) -> Result<&'static dyn crate::crypto::aead::Aead> {
+    crypto::default_aead(algorithm).ok_or(PrimitiveError::MissingImplementation("AEAD"))
 }
 
 pub fn aead_seal(
@@ -534,7 +534,7 @@ pub fn aead_open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>> {
-    use crate::hybrid::aead::AeadError;
+    use crate::crypto::aead::AeadError;
     aead(algorithm)?
         .open(key, nonce, aad, ciphertext)
         .map_err(|e| match e {
@@ -641,11 +641,11 @@ where
         .to_vec())
 }
 
-fn ml_dsa(scheme: SignatureScheme) -> Result<&'static dyn crate::pqc::Signature> {
+fn ml_dsa(scheme: SignatureScheme) -> Result<&'static dyn crate::crypto::Signature> {
     let algorithm = scheme
         .ml_dsa()
         .ok_or(PrimitiveError::UnknownSignatureScheme(scheme.id()))?;
-    provider::default_signature(algorithm).ok_or(PrimitiveError::MissingImplementation("ML-DSA"))
+    crypto::default_signature(algorithm).ok_or(PrimitiveError::MissingImplementation("ML-DSA"))
 }
 
 /// ECDSA over one NIST curve crate (`p256`, `p384`, `p521`): the three differ only in their
@@ -754,7 +754,7 @@ pub fn verify(
             ml_dsa(scheme)?
                 .verify(public_key, SignedMessage::pure(message), signature_bytes)
                 .map_err(|e| match e {
-                    crate::pqc::PqcError::InvalidSignature => PrimitiveError::InvalidSignature,
+                    crate::crypto::PqcError::InvalidSignature => PrimitiveError::InvalidSignature,
                     _ => malformed(scheme, "public key or signature"),
                 })
         }

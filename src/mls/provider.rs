@@ -21,9 +21,9 @@ use openmls_traits::types::{
 };
 
 use super::primitives::{self, PrimitiveError, SuiteAlgorithms};
-use crate::hybrid::aead::AeadAlgorithm;
+use crate::crypto::aead::AeadAlgorithm;
+use crate::crypto::kdf::HashAlgorithm;
 use crate::hybrid::hpke::{self, AeadId, HpkeError, KdfId, KemId};
-use crate::hybrid::kdf::HashAlgorithm;
 
 /// openmls' crypto provider on Sonet's primitives. Stateless: randomness comes from the
 /// operating system (`getrandom`) at each call, so one value may be shared freely.

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::crypto::{KemAlgorithm, SignatureAlgorithm};
 use crate::hybrid::envelope::EnvelopeSuite;
 use crate::mls::CipherSuite;
-use crate::pqc::{KemAlgorithm, SignatureAlgorithm};
 
 /// A configuration that could not be read or is invalid.
 #[derive(Debug, thiserror::Error)]

@@ -14,8 +14,8 @@ use super::proto::{
 };
 use super::state::{invalid, now_ms, SharedState};
 use super::store::ServiceKeyRecord;
+use crate::crypto::{KemAlgorithm, PqcError, SignatureAlgorithm, SignedMessage};
 use crate::hybrid::envelope::{self, EnvelopeSuite};
-use crate::pqc::{KemAlgorithm, PqcError, SignatureAlgorithm, SignedMessage};
 use crate::secret::SecretBytes;
 
 /// A key algorithm the service can hold.
@@ -80,14 +80,16 @@ impl KeyAlgorithm {
     }
 }
 
-fn kem(algorithm: KemAlgorithm) -> Result<&'static dyn crate::pqc::Kem, Status> {
-    crate::provider::default_kem(algorithm).ok_or_else(|| {
+fn kem(algorithm: KemAlgorithm) -> Result<&'static dyn crate::crypto::Kem, Status> {
+    crate::crypto::default_kem(algorithm).ok_or_else(|| {
         Status::unimplemented(format!("no provider implements {}", algorithm.name()))
     })
 }
 
-fn signature(algorithm: SignatureAlgorithm) -> Result<&'static dyn crate::pqc::Signature, Status> {
-    crate::provider::default_signature(algorithm).ok_or_else(|| {
+fn signature(
+    algorithm: SignatureAlgorithm,
+) -> Result<&'static dyn crate::crypto::Signature, Status> {
+    crate::crypto::default_signature(algorithm).ok_or_else(|| {
         Status::unimplemented(format!("no provider implements {}", algorithm.name()))
     })
 }

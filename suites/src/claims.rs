@@ -4,11 +4,11 @@
 //! Sizes are measured from keys, ciphertexts and signatures each provider actually produces,
 //! not from the registry constants, so a wrong constant cannot confirm a claim.
 
-use sonet::hybrid::aead::AeadAlgorithm;
+use sonet::crypto::aead::AeadAlgorithm;
+use sonet::crypto::{self, KemAlgorithm, SignatureAlgorithm, SignatureFamily};
 use sonet::hybrid::envelope::{self, EnvelopeSuite};
 use sonet::hybrid::hpke;
 use sonet::mls;
-use sonet::pqc::{self, KemAlgorithm, SignatureAlgorithm, SignatureFamily};
 
 use crate::results::{Claim, Counts, Outcome, SetResult, Verdict};
 
@@ -95,7 +95,7 @@ fn size_claims() -> Vec<SizeClaim> {
 /// Measures one size under every provider that implements the algorithm.
 fn measure(claim: &SizeClaim) -> Vec<(&'static str, Result<usize, String>)> {
     let mut measured = Vec::new();
-    for provider in pqc::providers() {
+    for provider in crypto::providers() {
         let size = if let Some(alg) = claim.kem {
             let Some(kem) = provider.kem(alg) else {
                 continue;
@@ -190,7 +190,11 @@ fn sphincs_claim() -> Claim {
     let sets: Vec<&str> = SignatureAlgorithm::ALL
         .iter()
         .filter(|a| a.family() == SignatureFamily::SlhDsa)
-        .filter(|a| pqc::providers().iter().any(|p| p.signature(**a).is_some()))
+        .filter(|a| {
+            crypto::providers()
+                .iter()
+                .any(|p| p.signature(**a).is_some())
+        })
         .map(|a| a.name())
         .collect();
     let verdict = if sets.len() >= 2 {
@@ -216,13 +220,17 @@ fn family_implemented(family: SignatureFamily) -> bool {
     SignatureAlgorithm::ALL
         .iter()
         .filter(|a| a.family() == family)
-        .any(|a| pqc::providers().iter().any(|p| p.signature(*a).is_some()))
+        .any(|a| {
+            crypto::providers()
+                .iter()
+                .any(|p| p.signature(*a).is_some())
+        })
 }
 
 fn round3_finalists_claim() -> Claim {
     let kyber = KemAlgorithm::ALL
         .iter()
-        .any(|a| pqc::providers().iter().any(|p| p.kem(*a).is_some()));
+        .any(|a| crypto::providers().iter().any(|p| p.kem(*a).is_some()));
     // The NIST round-3 finalists (July 2020); the registry has no entry at all for the
     // four that were not standardised.
     let finalists = [
@@ -297,7 +305,7 @@ fn envelope_round(suite: EnvelopeSuite) -> RoundTrip {
         hpke::AeadId::ChaCha20Poly1305 => AeadAlgorithm::ChaCha20Poly1305,
         _ => AeadAlgorithm::Aes256Gcm,
     };
-    let aead = pqc::providers()
+    let aead = crypto::providers()
         .into_iter()
         .find_map(|p| p.aead(algorithm))
         .ok_or_else(|| format!("no provider implements {algorithm}"))?;

@@ -59,7 +59,7 @@ fn generate(args: &[String]) -> ExitCode {
         eprintln!("error: --out DIR is required\n\n{USAGE}");
         return ExitCode::from(2);
     };
-    let Some(provider) = sonet::pqc::provider(&provider_name) else {
+    let Some(provider) = sonet::crypto::provider(&provider_name) else {
         eprintln!("error: no provider named {provider_name:?}");
         return ExitCode::from(2);
     };

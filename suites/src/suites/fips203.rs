@@ -6,7 +6,7 @@ use std::io::Read as _;
 
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake128;
-use sonet::pqc::{Kem, KemAlgorithm, Provider};
+use sonet::crypto::{Kem, KemAlgorithm, Provider};
 
 use super::acvp::{self, AcvpCase};
 use super::wycheproof::{self, WycheproofCase};
@@ -191,7 +191,7 @@ fn acvp_encap_decap(provider: &Provider, function: &str, case: &AcvpCase) -> Cas
     }
 }
 
-fn key_check(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
+fn key_check(should_pass: bool, result: Result<(), sonet::crypto::PqcError>) -> CaseResult {
     if should_pass {
         result?;
         Ok("valid key accepted".into())

@@ -2,7 +2,7 @@
 //! `mldsa_*` sign (from seed and from expanded key) and verify, with context strings.
 
 use serde_json::Value;
-use sonet::pqc::{Provider, Signature, SignatureAlgorithm, SignedMessage, SigningRandomness};
+use sonet::crypto::{Provider, Signature, SignatureAlgorithm, SignedMessage, SigningRandomness};
 
 use super::acvp::{self, AcvpCase};
 use super::wycheproof::{self, WycheproofCase};
@@ -147,11 +147,11 @@ pub(super) fn acvp_sign(
 }
 
 /// Judges a verification against ACVP's expected verdict.
-fn verdict(should_pass: bool, result: Result<(), sonet::pqc::PqcError>) -> CaseResult {
+fn verdict(should_pass: bool, result: Result<(), sonet::crypto::PqcError>) -> CaseResult {
     match (should_pass, result) {
         (true, Ok(())) => Ok("valid signature accepted".into()),
         (false, Ok(())) => Err(CaseError::Fail("invalid signature was accepted".into())),
-        (false, Err(e @ sonet::pqc::PqcError::Unsupported { .. })) | (true, Err(e)) => {
+        (false, Err(e @ sonet::crypto::PqcError::Unsupported { .. })) | (true, Err(e)) => {
             Err(e.into())
         }
         (false, Err(e)) => Ok(format!("invalid signature rejected: {e}")),
@@ -259,7 +259,7 @@ fn wycheproof_verify(signer: &dyn Signature, case: &WycheproofCase) -> CaseResul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sonet::pqc::SignatureFamily;
+    use sonet::crypto::SignatureFamily;
 
     #[test]
     fn ml_dsa_list_is_the_fips204_family() {
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn verdict_requires_rejection_of_invalid_signatures() {
         assert!(verdict(false, Ok(())).is_err());
-        assert!(verdict(false, Err(sonet::pqc::PqcError::InvalidSignature)).is_ok());
-        assert!(verdict(true, Err(sonet::pqc::PqcError::InvalidSignature)).is_err());
+        assert!(verdict(false, Err(sonet::crypto::PqcError::InvalidSignature)).is_ok());
+        assert!(verdict(true, Err(sonet::crypto::PqcError::InvalidSignature)).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! FIPS 205 (SLH-DSA): ACVP keyGen (v1.1.0.38 prompt + results, v1.1.0.35 internal projection),
 //! sigGen (v1.1.0.35) and sigVer (v1.1.0.37), internal interface, every parameter set present.
 
-use sonet::pqc::{Provider, SignatureAlgorithm, SignatureFamily};
+use sonet::crypto::{Provider, SignatureAlgorithm, SignatureFamily};
 
 use super::acvp::{self, AcvpCase};
 use super::fips204::{acvp_keygen, acvp_sign, acvp_verify};

@@ -2,7 +2,7 @@
 //! signature verified with Sonet's own round-3 verifier, and every secret key is checked to
 //! belong to its public key.
 
-use sonet::pqc::falcon::{self, FalconParams};
+use sonet::crypto::falcon::{self, FalconParams};
 
 use super::rsp::{declared_records, parse_rsp, RspRecord};
 use crate::results::SetResult;
@@ -16,7 +16,7 @@ pub const SUITE: Suite = Suite {
     jobs,
 };
 
-/// The implementation these cases exercise: `sonet::pqc::falcon`, not a `Provider`, because
+/// The implementation these cases exercise: `sonet::crypto::falcon`, not a `Provider`, because
 /// the round-3 format predates FN-DSA and only its public-key side is implemented.
 pub const VERIFIER: &str = "sonet-falcon-r3";
 

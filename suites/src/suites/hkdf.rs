@@ -2,8 +2,8 @@
 //! OKM checked) and Wycheproof `hkdf_sha{1,256,384,512}_test.json`.
 
 use serde_json::Value;
-use sonet::hybrid::kdf::{HashAlgorithm, Hkdf, KdfError};
-use sonet::pqc::Provider;
+use sonet::crypto::kdf::{HashAlgorithm, Hkdf, KdfError};
+use sonet::crypto::Provider;
 
 use super::wycheproof::{self, WycheproofCase};
 use crate::results::SetResult;

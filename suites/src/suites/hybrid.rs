@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake256;
+use sonet::crypto::{self, Signature};
 use sonet::hybrid::envelope::{self, Envelope, EnvelopeSuite, Sender, SIGNATURE_ALGORITHM};
-use sonet::pqc::{self, Signature};
 
 use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_text, record, CaseError, CaseResult, Job, Suite};
@@ -76,7 +76,7 @@ fn stream(name: &str, purpose: &str, len: usize) -> Vec<u8> {
 }
 
 fn signer() -> Result<&'static dyn Signature, String> {
-    pqc::providers()
+    crypto::providers()
         .into_iter()
         .find_map(|p| p.signature(SIGNATURE_ALGORITHM))
         .ok_or_else(|| format!("no provider implements {SIGNATURE_ALGORITHM}"))

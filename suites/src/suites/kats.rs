@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::{Digest, Sha3_256, Shake256};
-use sonet::pqc::{
+use sonet::crypto::{
     KemAlgorithm, PqcError, Provider, SignatureAlgorithm, SignedMessage, SigningRandomness,
 };
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use sonet::pqc::Provider;
+use sonet::crypto::Provider;
 
 use crate::results::SetResult;
 use crate::runner::{CaseError, CaseResult, Job};

@@ -2,7 +2,7 @@
 //! independent oracle for Sonet's KAT files. Only the operations those files need are mapped;
 //! the rest report `Unsupported`.
 
-use sonet::pqc::{
+use sonet::crypto::{
     Encapsulation, Kem, KemAlgorithm, KemKeyPair, PqcError, Provider, SecretBytes, Signature,
     SignatureAlgorithm, SignatureKeyPair, SignedMessage, SigningRandomness,
 };

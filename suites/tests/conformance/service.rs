@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use prost::Message as _;
 use sonet::bus::kafka::{KafkaBus, KafkaSettings};
 use sonet::bus::{BusConsumer, MessageBus, Record};
+use sonet::crypto::{KemAlgorithm, SignatureAlgorithm, SignedMessage};
 use sonet::hybrid::envelope::{self, EnvelopeSuite};
 use sonet::mls::{self, CipherSuite};
-use sonet::pqc::{KemAlgorithm, SignatureAlgorithm, SignedMessage};
 use sonet::service::client::{
     code_name, connect, new_message_id, ClientError, ClientTls, Connection, Member, Received,
 };
@@ -1980,7 +1980,7 @@ async fn endpoints(rec: &mut Recorder<'_>, env: &mut Env) -> Result<(), String> 
         )?;
         // A ciphertext made here, with the public key the service published.
         let kem =
-            sonet::provider::default_kem(KemAlgorithm::MlKem768).ok_or("no ML-KEM-768 provider")?;
+            sonet::crypto::default_kem(KemAlgorithm::MlKem768).ok_or("no ML-KEM-768 provider")?;
         let local = kem
             .encapsulate(&kem_key.public_key)
             .map_err(|e| e.to_string())?;
@@ -2125,7 +2125,7 @@ async fn endpoints(rec: &mut Recorder<'_>, env: &mut Env) -> Result<(), String> 
             ensure(verdicts == [true, false, false], || {
                 format!("Verify gave {verdicts:?} for (signed, other message, other context)")
             })?;
-            let local = sonet::provider::default_signature(algorithm)
+            let local = sonet::crypto::default_signature(algorithm)
                 .ok_or_else(|| format!("no {algorithm} provider"))?
                 .verify(
                     &key.public_key,

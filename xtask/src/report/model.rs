@@ -219,7 +219,7 @@ pub struct LatencyFigures {
     pub max: f64,
 }
 
-/// A default provider (`sonet::provider::default_for_*`) against this run's measurements.
+/// A default provider (`sonet::crypto::default_for_*`) against this run's measurements.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DefaultCheck {
     pub group: String,

@@ -140,7 +140,7 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
         tables.push(Table {
             title: "Default providers".into(),
             note: format!(
-                "sonet::provider::default_for_* for each benchmarked operation, held against this \
+                "sonet::crypto::default_for_* for each benchmarked operation, held against this \
                  run: the default must be the fastest Sonet provider (within 5 %), pass every \
                  conformance case (when the suites ran), and reach {:.1}× of the fastest peer — \
                  or the row says why not. Ratio = fastest peer's time / the default's time.{}",

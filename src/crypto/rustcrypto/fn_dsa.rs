@@ -22,7 +22,7 @@ use ::fn_dsa::{
 use zeroize::Zeroizing;
 
 use super::{check_context, unsupported};
-use crate::pqc::{
+use crate::crypto::{
     expect_len, PqcError, SecretBytes, Signature, SignatureAlgorithm, SignatureKeyPair,
     SignedMessage, SigningRandomness,
 };

@@ -18,7 +18,9 @@ use aws_lc_rs::aead::{
 use aws_lc_sys::{EVP_CIPHER, EVP_CIPHER_CTX};
 use zeroize::Zeroize;
 
-use super::{check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts};
+use crate::crypto::aead::{
+    check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts,
+};
 
 /// The full GCM tag length, which the EVP path always produces and verifies.
 const FULL_TAG_LEN: usize = 16;
@@ -400,9 +402,10 @@ impl Aead for AwsLcAead {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{self, cavp_record, key_for};
-    use super::super::{rustcrypto, GCM_TAG_LENS};
     use super::*;
+    use crate::crypto::aead::test_support::{self, cavp_record, key_for};
+    use crate::crypto::aead::GCM_TAG_LENS;
+    use crate::crypto::rustcrypto::aead as rustcrypto;
 
     #[test]
     fn every_aead_round_trips() {

@@ -5,16 +5,22 @@
 //! explicitly, so conformance vectors can drive it; the `*_random` helpers draw those inputs
 //! from the operating system's RNG for ordinary use.
 
+pub mod aead;
 mod algorithm;
 pub mod falcon;
+pub mod kdf;
+mod provider;
 pub mod rustcrypto;
 
 #[cfg(feature = "aws-lc")]
 pub mod aws_lc;
 
-pub use crate::provider::{provider, providers, Provider};
 pub use crate::secret::SecretBytes;
 pub use algorithm::{KemAlgorithm, KemSizes, SignatureAlgorithm, SignatureFamily, SignatureSizes};
+pub use provider::{
+    default_aead, default_for_aead, default_for_hkdf, default_for_kem, default_for_signature,
+    default_hkdf, default_kem, default_signature, provider, providers, Provider,
+};
 
 use zeroize::Zeroizing;
 

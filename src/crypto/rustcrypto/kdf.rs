@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use hmac::EagerHash;
 use zeroize::Zeroize;
 
-use super::{check_expand, HashAlgorithm, Hkdf, KdfError};
+use crate::crypto::kdf::{check_expand, HashAlgorithm, Hkdf, KdfError};
 use crate::secret::SecretBytes;
 
 /// HKDF over the RustCrypto hash `H`.
@@ -70,8 +70,8 @@ impl<H: EagerHash> Hkdf for RustCryptoHkdf<H> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{self, kdf};
     use super::*;
+    use crate::crypto::kdf::test_support::{self, kdf};
 
     #[test]
     fn lists_every_hash_once() {

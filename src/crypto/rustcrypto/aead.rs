@@ -28,7 +28,9 @@ use aes_gcm::{AeadInOut, KeyInit};
 use chacha20poly1305::ChaCha20Poly1305 as ChaChaPoly;
 use zeroize::Zeroize;
 
-use super::{check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts};
+use crate::crypto::aead::{
+    check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts,
+};
 
 const PROVIDER_NAME: &str = "rustcrypto";
 
@@ -364,9 +366,9 @@ impl Aead for ChaCha20Poly1305 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{self, cavp_record, key_for};
-    use super::super::GCM_TAG_LENS;
     use super::*;
+    use crate::crypto::aead::test_support::{self, cavp_record, key_for};
+    use crate::crypto::aead::GCM_TAG_LENS;
 
     const GCMS: [&Gcm; 3] = [&AES_128_GCM, &AES_192_GCM, &AES_256_GCM];
 

@@ -1,11 +1,6 @@
 //! Authenticated encryption: AES-GCM (NIST SP 800-38D) and ChaCha20-Poly1305 (RFC 8439) behind
 //! one trait, implemented by each provider.
 
-pub mod rustcrypto;
-
-#[cfg(feature = "aws-lc")]
-pub mod aws_lc;
-
 use std::fmt;
 
 /// An AEAD algorithm.
@@ -98,7 +93,7 @@ pub enum AeadError {
 
 /// The GCM tag lengths SP 800-38D §5.2.1.2 allows, in bytes: 128, 120, 112, 104 and 96 bits, and
 /// 64 and 32 bits for the applications its Appendix C describes.
-const GCM_TAG_LENS: [usize; 7] = [16, 15, 14, 13, 12, 8, 4];
+pub(super) const GCM_TAG_LENS: [usize; 7] = [16, 15, 14, 13, 12, 8, 4];
 
 /// SP 800-38D §5.2.1.1: len(P) ≤ 2^39 − 256 bits.
 const GCM_MAX_TEXT: u64 = (1 << 36) - 32;
@@ -112,7 +107,7 @@ const CHACHA_MAX_TEXT: u64 = ((1 << 32) - 1) * 64;
 /// The checks the standards impose, made by every provider before it calls its library and in
 /// one order (key, nonce, tag, lengths), so that all providers refuse the same input with the
 /// same error and a provider's own limits are reported only for inputs the standard allows.
-fn check_inputs(
+pub(super) fn check_inputs(
     algorithm: AeadAlgorithm,
     key: &[u8],
     nonce: &[u8],
@@ -237,7 +232,7 @@ pub trait Aead: Send + Sync {
 /// again with its full tag. The candidate is returned only if the leftmost bytes of that tag equal
 /// `tag` (compared in constant time); otherwise it is wiped. `seal_full(aad, buffer)` encrypts
 /// `buffer` in place under the caller's key and IV and returns the full tag.
-fn open_truncated_gcm(
+pub(super) fn open_truncated_gcm(
     seal_full: impl Fn(&[u8], &mut [u8]) -> Result<[u8; 16], ()>,
     aad: &[u8],
     ciphertext: &[u8],
@@ -270,7 +265,7 @@ fn open_truncated_gcm(
 }
 
 #[cfg(test)]
-mod test_support {
+pub(super) mod test_support {
     use std::collections::HashMap;
 
     use super::{Aead, AeadAlgorithm, AeadError, GCM_TAG_LENS};

@@ -8,7 +8,7 @@
 use aws_lc_rs::{hkdf, hmac};
 use zeroize::Zeroize;
 
-use super::{check_expand, HashAlgorithm, Hkdf, KdfError};
+use crate::crypto::kdf::{check_expand, HashAlgorithm, Hkdf, KdfError};
 use crate::secret::SecretBytes;
 
 const PROVIDER_NAME: &str = "aws-lc";
@@ -137,9 +137,9 @@ impl Hkdf for AwsLcHkdf {
 mod tests {
     use proptest::prelude::*;
 
-    use super::super::rustcrypto;
-    use super::super::test_support;
     use super::*;
+    use crate::crypto::kdf::test_support;
+    use crate::crypto::rustcrypto::kdf as rustcrypto;
 
     fn kdf(hash: HashAlgorithm) -> &'static dyn Hkdf {
         test_support::kdf(KDFS, hash)

@@ -4,7 +4,9 @@
 //! Each family lives in its own file; the parameter sets of a family share one generic
 //! implementation, instantiated here once per set.
 
+pub mod aead;
 mod fn_dsa;
+pub mod kdf;
 mod ml_dsa;
 mod ml_kem;
 mod slh_dsa;
@@ -44,8 +46,8 @@ pub static PROVIDER: Provider = Provider {
         &fn_dsa::FnDsa::<fn_dsa::FnDsa512>::NEW,
         &fn_dsa::FnDsa::<fn_dsa::FnDsa1024>::NEW,
     ],
-    aeads: crate::hybrid::aead::rustcrypto::AEADS,
-    kdfs: crate::hybrid::kdf::rustcrypto::KDFS,
+    aeads: aead::AEADS,
+    kdfs: kdf::KDFS,
 };
 
 fn unsupported(operation: &'static str, reason: &'static str) -> PqcError {
@@ -133,7 +135,7 @@ mod test_vectors {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pqc::{KemAlgorithm, SignatureAlgorithm};
+    use crate::crypto::{KemAlgorithm, SignatureAlgorithm};
 
     #[test]
     fn provider_covers_every_registered_parameter_set_once() {
@@ -160,9 +162,9 @@ mod tests {
 
     #[test]
     fn provider_is_registered_first() {
-        let first = crate::pqc::providers()[0];
+        let first = crate::crypto::providers()[0];
         assert_eq!(first.name, PROVIDER_NAME);
-        assert!(crate::pqc::provider("rustcrypto").is_some());
+        assert!(crate::crypto::provider("rustcrypto").is_some());
     }
 
     #[test]

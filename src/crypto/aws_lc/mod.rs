@@ -38,10 +38,13 @@ use aws_lc_rs::signature::{
 };
 use zeroize::Zeroizing;
 
-use super::{
+use crate::crypto::{
     expect_len, Encapsulation, Kem, KemAlgorithm, KemKeyPair, PqcError, Provider, SecretBytes,
     Signature, SignatureAlgorithm, SignatureKeyPair, SignedMessage, SigningRandomness,
 };
+
+pub mod aead;
+pub mod kdf;
 
 const PROVIDER_NAME: &str = "aws-lc";
 
@@ -53,8 +56,8 @@ pub static PROVIDER: Provider = Provider {
                   aws-lc-rs aead (AES-128/192/256-GCM, ChaCha20-Poly1305)",
     kems: &[&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024],
     signatures: &[&ML_DSA_44, &ML_DSA_65, &ML_DSA_87],
-    aeads: crate::hybrid::aead::aws_lc::AEADS,
-    kdfs: crate::hybrid::kdf::aws_lc::KDFS,
+    aeads: aead::AEADS,
+    kdfs: kdf::KDFS,
 };
 
 fn backend(operation: &'static str) -> PqcError {
@@ -928,7 +931,7 @@ mod tests {
             let found = PROVIDER.signature(alg);
             assert_eq!(
                 found.is_some(),
-                alg.family() == crate::pqc::SignatureFamily::MlDsa,
+                alg.family() == crate::crypto::SignatureFamily::MlDsa,
                 "{alg}"
             );
         }

@@ -13,7 +13,7 @@ use ::slh_dsa::{
 use zeroize::Zeroizing;
 
 use super::{check_context, unsupported};
-use crate::pqc::{
+use crate::crypto::{
     expect_len, PqcError, SecretBytes, Signature, SignatureAlgorithm, SignatureKeyPair,
     SignedMessage, SigningRandomness,
 };
@@ -156,7 +156,7 @@ mod tests {
     use super::super::test_vectors::{acvp_group, expected_case, hex_field};
     use super::super::PROVIDER;
     use super::*;
-    use crate::pqc::SignatureFamily;
+    use crate::crypto::SignatureFamily;
     use crate::test_vectors::read_pinned_json;
 
     fn all() -> impl Iterator<Item = SignatureAlgorithm> {

@@ -16,7 +16,9 @@ use sha3::{Digest, Sha3_256};
 use zeroize::Zeroizing;
 
 use super::as_array;
-use crate::pqc::{expect_len, Encapsulation, Kem, KemAlgorithm, KemKeyPair, PqcError, SecretBytes};
+use crate::crypto::{
+    expect_len, Encapsulation, Kem, KemAlgorithm, KemKeyPair, PqcError, SecretBytes,
+};
 
 const EK_WHAT: &str = "ML-KEM encapsulation key";
 const DK_WHAT: &str = "ML-KEM decapsulation key";

@@ -23,7 +23,7 @@ use sha3::Shake256;
 use zeroize::Zeroizing;
 
 use super::{as_array, check_context, PROVIDER_NAME};
-use crate::pqc::{
+use crate::crypto::{
     PqcError, SecretBytes, Signature, SignatureAlgorithm, SignatureKeyPair, SignedMessage,
     SigningRandomness,
 };

@@ -4,9 +4,9 @@
 
 use std::fmt;
 
-use crate::hybrid::aead::{Aead, AeadAlgorithm};
-use crate::hybrid::kdf::{HashAlgorithm, Hkdf};
-use crate::pqc::{Kem, KemAlgorithm, Signature, SignatureAlgorithm};
+use super::aead::{Aead, AeadAlgorithm};
+use super::kdf::{HashAlgorithm, Hkdf};
+use super::{Kem, KemAlgorithm, Signature, SignatureAlgorithm};
 
 /// A named set of algorithm implementations.
 pub struct Provider {
@@ -57,9 +57,9 @@ impl fmt::Debug for Provider {
 /// Every provider compiled into this build, in conformance-report order.
 pub fn providers() -> Vec<&'static Provider> {
     #[cfg_attr(not(feature = "aws-lc"), allow(unused_mut))]
-    let mut all = vec![&crate::pqc::rustcrypto::PROVIDER];
+    let mut all = vec![&super::rustcrypto::PROVIDER];
     #[cfg(feature = "aws-lc")]
-    all.push(&crate::pqc::aws_lc::PROVIDER);
+    all.push(&super::aws_lc::PROVIDER);
     all
 }
 

@@ -1,10 +1,5 @@
 //! HKDF (RFC 5869) over SHA-1 (for legacy vectors only), SHA-256, SHA-384 and SHA-512.
 
-pub mod rustcrypto;
-
-#[cfg(feature = "aws-lc")]
-pub mod aws_lc;
-
 use std::fmt;
 
 use crate::secret::SecretBytes;
@@ -98,7 +93,11 @@ pub trait Hkdf: Send + Sync {
 /// The RFC 5869 §2.3 preconditions of HKDF-Expand, checked before any provider runs: every
 /// provider then rejects the same inputs with the same error (aws-lc-rs reports only
 /// `Unspecified`), and no output buffer of an absurd requested length is ever allocated.
-fn check_expand(hash: HashAlgorithm, prk_len: usize, len: usize) -> Result<(), KdfError> {
+pub(super) fn check_expand(
+    hash: HashAlgorithm,
+    prk_len: usize,
+    len: usize,
+) -> Result<(), KdfError> {
     let hash_len = hash.output_len();
     if prk_len < hash_len {
         return Err(KdfError::PrkTooShort {
@@ -121,7 +120,7 @@ fn check_expand(hash: HashAlgorithm, prk_len: usize, len: usize) -> Result<(), K
 /// What the providers' unit tests share: the RFC 5869 vectors, read from the pinned file, and the
 /// checks every provider must pass, each taking the provider's list of HKDFs (its `KDFS`).
 #[cfg(test)]
-mod test_support {
+pub(super) mod test_support {
     use super::{HashAlgorithm, Hkdf, KdfError};
     use crate::test_vectors::read_pinned_text;
 
