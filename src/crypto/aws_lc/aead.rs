@@ -8,16 +8,13 @@
 //! top of that: sealing keeps the leftmost bytes of the full tag, and opening uses the shared
 //! truncated-tag check.
 
-use std::os::raw::{c_int, c_void};
-use std::ptr;
-
 use aws_lc_rs::aead::{
     Aad, Algorithm, LessSafeKey, Nonce, UnboundKey, AES_128_GCM, AES_192_GCM, AES_256_GCM,
     CHACHA20_POLY1305, NONCE_LEN,
 };
-use aws_lc_sys::{EVP_CIPHER, EVP_CIPHER_CTX};
 use zeroize::Zeroize;
 
+use super::ffi::EvpAesGcm;
 use crate::crypto::aead::{
     check_inputs, open_truncated_gcm, Aead, AeadAlgorithm, AeadError, SealedParts,
 };
@@ -25,90 +22,29 @@ use crate::crypto::aead::{
 /// The full GCM tag length, which the EVP path always produces and verifies.
 const FULL_TAG_LEN: usize = 16;
 
-/// An `EVP_CIPHER_CTX`, freed on drop.
-struct CipherCtx(*mut EVP_CIPHER_CTX);
-
-impl CipherCtx {
-    fn new() -> Result<Self, ()> {
-        // SAFETY: `EVP_CIPHER_CTX_new` takes no arguments and returns either a fresh context
-        // owned by the caller or null on allocation failure, which is checked here.
-        let ctx = unsafe { aws_lc_sys::EVP_CIPHER_CTX_new() };
-        if ctx.is_null() {
-            Err(())
-        } else {
-            Ok(Self(ctx))
-        }
-    }
-}
-
-impl Drop for CipherCtx {
-    fn drop(&mut self) {
-        // SAFETY: `self.0` came from `EVP_CIPHER_CTX_new`, is non-null, is owned only by this
-        // guard and is freed exactly once, here. Freeing also cleanses the key schedule.
-        unsafe { aws_lc_sys::EVP_CIPHER_CTX_free(self.0) };
-    }
-}
-
-/// `EVP_EncryptUpdate` or `EVP_DecryptUpdate`.
-type UpdateFn =
-    unsafe extern "C" fn(*mut EVP_CIPHER_CTX, *mut u8, *mut c_int, *const u8, c_int) -> c_int;
-
-/// Passes associated data (no output) to `update` in `c_int`-sized chunks.
-fn evp_aad(ctx: &CipherCtx, update: UpdateFn, aad: &[u8]) -> Result<(), ()> {
-    for chunk in aad.chunks(c_int::MAX as usize) {
-        let len = c_int::try_from(chunk.len()).map_err(|_| ())?;
-        let mut out_len: c_int = 0;
-        // SAFETY: `ctx.0` is a live context initialised for AES-GCM with key and IV; a null
-        // output pointer makes `update` absorb `chunk` (valid for `len` bytes) as associated data;
-        // `out_len` is a valid `c_int` to write.
-        let ok = unsafe { update(ctx.0, ptr::null_mut(), &mut out_len, chunk.as_ptr(), len) };
-        if ok != 1 {
-            return Err(());
-        }
-    }
-    Ok(())
-}
-
-/// Encrypts or decrypts `buffer` in place through `update` in `c_int`-sized chunks.
-fn evp_text_in_place(ctx: &CipherCtx, update: UpdateFn, buffer: &mut [u8]) -> Result<(), ()> {
-    for chunk in buffer.chunks_mut(c_int::MAX as usize) {
-        let len = c_int::try_from(chunk.len()).map_err(|_| ())?;
-        let mut out_len: c_int = 0;
-        let p = chunk.as_mut_ptr();
-        // SAFETY: `ctx.0` is a live AES-GCM context with key and IV set; `p` is valid for reads
-        // and writes of `len` bytes, and AWS-LC allows input and output to alias exactly (GCM is
-        // a stream mode, so no more than `len` bytes are written); `out_len` is a valid `c_int`.
-        let ok = unsafe { update(ctx.0, p, &mut out_len, p.cast_const(), len) };
-        if ok != 1 || out_len != len {
-            return Err(());
-        }
-    }
-    Ok(())
-}
-
 /// One aws-lc-rs AEAD algorithm.
 pub struct AwsLcAead {
     algorithm: AeadAlgorithm,
     aws: &'static Algorithm,
     /// AWS-LC's EVP cipher for GCM IVs other than 96 bits (`None` for ChaCha20-Poly1305, which
     /// has only 96-bit nonces).
-    evp: Option<unsafe extern "C" fn() -> *const EVP_CIPHER>,
+    evp: Option<EvpAesGcm>,
 }
 
 pub static AES_128: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes128Gcm,
     aws: &AES_128_GCM,
-    evp: Some(aws_lc_sys::EVP_aes_128_gcm),
+    evp: Some(EvpAesGcm::Aes128),
 };
 pub static AES_192: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes192Gcm,
     aws: &AES_192_GCM,
-    evp: Some(aws_lc_sys::EVP_aes_192_gcm),
+    evp: Some(EvpAesGcm::Aes192),
 };
 pub static AES_256: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes256Gcm,
     aws: &AES_256_GCM,
-    evp: Some(aws_lc_sys::EVP_aes_256_gcm),
+    evp: Some(EvpAesGcm::Aes256),
 };
 pub static CHACHA20: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::ChaCha20Poly1305,
@@ -151,61 +87,6 @@ impl AwsLcAead {
         <[u8; 16]>::try_from(tag.as_ref()).map_err(|_| ())
     }
 
-    /// Creates an EVP GCM context for encryption (`encrypt`) or decryption with `key` and an IV
-    /// of any non-zero length.
-    fn evp_ctx(&self, key: &[u8], iv: &[u8], encrypt: bool) -> Result<CipherCtx, ()> {
-        let cipher_fn = self.evp.ok_or(())?;
-        if key.len() != self.algorithm.key_len() || iv.is_empty() {
-            return Err(());
-        }
-        let iv_len = c_int::try_from(iv.len()).map_err(|_| ())?;
-        let init = if encrypt {
-            aws_lc_sys::EVP_EncryptInit_ex
-        } else {
-            aws_lc_sys::EVP_DecryptInit_ex
-        };
-        let ctx = CipherCtx::new()?;
-        // SAFETY: `EVP_aes_*_gcm` take no arguments and return a static cipher table.
-        let cipher = unsafe { cipher_fn() };
-        if cipher.is_null() {
-            return Err(());
-        }
-        // SAFETY: `ctx.0` is a live context; `cipher` is a static AES-GCM cipher; null engine,
-        // key and IV just select the cipher, so the IV length can be set before the IV is given.
-        if unsafe { init(ctx.0, cipher, ptr::null_mut(), ptr::null(), ptr::null()) } != 1 {
-            return Err(());
-        }
-        // SAFETY: `ctx.0` has the GCM cipher selected; SET_IVLEN reads only `arg` (checked > 0)
-        // and not `ptr`.
-        let ok = unsafe {
-            aws_lc_sys::EVP_CIPHER_CTX_ctrl(
-                ctx.0,
-                aws_lc_sys::EVP_CTRL_AEAD_SET_IVLEN as c_int,
-                iv_len,
-                ptr::null_mut(),
-            )
-        };
-        if ok != 1 {
-            return Err(());
-        }
-        // SAFETY: `ctx.0` has the cipher selected and the IV length set to `iv.len()`; `key` is
-        // valid for the cipher's key length (checked above) and `iv` for `iv.len()` bytes; a null
-        // cipher keeps the selected one. Both are copied into the context.
-        if unsafe {
-            init(
-                ctx.0,
-                ptr::null(),
-                ptr::null_mut(),
-                key.as_ptr(),
-                iv.as_ptr(),
-            )
-        } != 1
-        {
-            return Err(());
-        }
-        Ok(ctx)
-    }
-
     /// Encrypts `buffer` in place under an IV of any length with AWS-LC's EVP interface and
     /// returns the full tag.
     fn seal_full_evp(
@@ -215,34 +96,7 @@ impl AwsLcAead {
         aad: &[u8],
         buffer: &mut [u8],
     ) -> Result<[u8; 16], ()> {
-        let ctx = self.evp_ctx(key, iv, true)?;
-        evp_aad(&ctx, aws_lc_sys::EVP_EncryptUpdate, aad)?;
-        evp_text_in_place(&ctx, aws_lc_sys::EVP_EncryptUpdate, buffer)?;
-        let mut out_len: c_int = 0;
-        let mut final_block = [0u8; 16];
-        // SAFETY: `ctx.0` is a live encryption context; GCM's final step writes no output, but
-        // `final_block` is a valid block-sized buffer anyway; `out_len` is a valid `c_int`.
-        let ok = unsafe {
-            aws_lc_sys::EVP_EncryptFinal_ex(ctx.0, final_block.as_mut_ptr(), &mut out_len)
-        };
-        if ok != 1 || out_len != 0 {
-            return Err(());
-        }
-        let mut tag = [0u8; FULL_TAG_LEN];
-        // SAFETY: `ctx.0` has finished encrypting; GET_TAG copies `arg` (16, the full tag) bytes
-        // into `ptr`, which `tag` is valid for.
-        let ok = unsafe {
-            aws_lc_sys::EVP_CIPHER_CTX_ctrl(
-                ctx.0,
-                aws_lc_sys::EVP_CTRL_AEAD_GET_TAG as c_int,
-                FULL_TAG_LEN as c_int,
-                tag.as_mut_ptr().cast::<c_void>(),
-            )
-        };
-        if ok != 1 {
-            return Err(());
-        }
-        Ok(tag)
+        self.evp.ok_or(())?.seal_in_place(key, iv, aad, buffer)
     }
 
     /// Decrypts `ciphertext` under an IV of any length and verifies the full `tag` with AWS-LC's
@@ -255,43 +109,16 @@ impl AwsLcAead {
         ciphertext: &[u8],
         tag: &[u8],
     ) -> Result<Vec<u8>, AeadError> {
-        let mut tag_copy =
-            <[u8; FULL_TAG_LEN]>::try_from(tag).map_err(|_| AeadError::InvalidTagLength {
-                algorithm: self.algorithm,
-                got: tag.len(),
-            })?;
+        let tag = <[u8; FULL_TAG_LEN]>::try_from(tag).map_err(|_| AeadError::InvalidTagLength {
+            algorithm: self.algorithm,
+            got: tag.len(),
+        })?;
         let mut plaintext = ciphertext.to_vec();
-        let result = (|| -> Result<(), ()> {
-            let ctx = self.evp_ctx(key, iv, false)?;
-            // SAFETY: `ctx.0` is a live decryption context; SET_TAG copies `arg` (16) bytes
-            // from `ptr`, which `tag_copy` is valid for (it is not written to).
-            let ok = unsafe {
-                aws_lc_sys::EVP_CIPHER_CTX_ctrl(
-                    ctx.0,
-                    aws_lc_sys::EVP_CTRL_AEAD_SET_TAG as c_int,
-                    FULL_TAG_LEN as c_int,
-                    tag_copy.as_mut_ptr().cast::<c_void>(),
-                )
-            };
-            if ok != 1 {
-                return Err(());
-            }
-            evp_aad(&ctx, aws_lc_sys::EVP_DecryptUpdate, aad)?;
-            evp_text_in_place(&ctx, aws_lc_sys::EVP_DecryptUpdate, &mut plaintext)?;
-            let mut out_len: c_int = 0;
-            let mut final_block = [0u8; 16];
-            // SAFETY: `ctx.0` is a live decryption context with the expected tag set; GCM's final
-            // step writes no output, but `final_block` is a valid block-sized buffer anyway;
-            // `out_len` is a valid `c_int`. It returns 0 if the tag does not verify.
-            let ok = unsafe {
-                aws_lc_sys::EVP_DecryptFinal_ex(ctx.0, final_block.as_mut_ptr(), &mut out_len)
-            };
-            if ok != 1 || out_len != 0 {
-                return Err(());
-            }
-            Ok(())
-        })();
-        match result {
+        let opened = self
+            .evp
+            .ok_or(())
+            .and_then(|gcm| gcm.open_in_place(key, iv, aad, &mut plaintext, &tag));
+        match opened {
             Ok(()) => Ok(plaintext),
             Err(()) => {
                 plaintext.zeroize();

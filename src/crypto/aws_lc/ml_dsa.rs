@@ -149,34 +149,15 @@ impl Signature for AwsLcMlDsa {
             }
         };
         let input = InternalInput::new(message)?;
-        let sign = if input.external_mu {
-            self.fips.extmu_sign_internal
-        } else {
-            self.fips.sign_internal
-        };
-        let mut signature = vec![0u8; self.algorithm.sizes().signature];
-        let mut sig_len = 0usize;
-        // SAFETY: `secret_key` has the parameter set's secret-key length (checked above; the
-        // registry's sizes are asserted against ml_dsa.h at compile time), which is what the C
-        // code reads; `signature` is a writable buffer of exactly the signature length it
-        // writes; the message (or μ, whose length is checked to be 64) and `pre` are live slices
-        // passed with their lengths; `rnd` is 32 bytes.
-        let rc = unsafe {
-            sign(
-                secret_key.as_ptr(),
-                signature.as_mut_ptr(),
-                &mut sig_len,
-                input.message.as_ptr(),
-                input.message.len(),
-                input.pre.as_ptr(),
-                input.pre.len(),
-                rnd.as_ptr(),
+        self.fips
+            .sign_internal(
+                input.external_mu,
+                secret_key,
+                input.message,
+                &input.pre,
+                rnd,
             )
-        };
-        if rc != ffi::ML_DSA_SUCCESS || sig_len != signature.len() {
-            return Err(backend("ML-DSA.Sign_internal"));
-        }
-        Ok(signature)
+            .ok_or_else(|| backend("ML-DSA.Sign_internal"))
     }
 
     fn verify(
@@ -201,25 +182,13 @@ impl Signature for AwsLcMlDsa {
                 .verify_sig(public_key, message, signature)
                 .map_err(|_| PqcError::InvalidSignature);
         }
-        let verify = if input.external_mu {
-            self.fips.extmu_verify_internal
-        } else {
-            self.fips.verify_internal
-        };
-        // SAFETY: `public_key` has the parameter set's public-key length (checked above), which
-        // is what the C code reads; every other pointer is a live slice passed with its length.
-        let rc = unsafe {
-            verify(
-                public_key.as_ptr(),
-                signature.as_ptr(),
-                signature.len(),
-                input.message.as_ptr(),
-                input.message.len(),
-                input.pre.as_ptr(),
-                input.pre.len(),
-            )
-        };
-        if rc == ffi::ML_DSA_SUCCESS {
+        if self.fips.verify_internal(
+            input.external_mu,
+            public_key,
+            signature,
+            input.message,
+            &input.pre,
+        ) {
             Ok(())
         } else {
             Err(PqcError::InvalidSignature)

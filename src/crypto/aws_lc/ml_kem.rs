@@ -55,10 +55,7 @@ impl AwsLcMlKem {
 
     /// The §7.2 modulus check on an encapsulation key whose length is already checked.
     fn modulus_check(&self, ek: &[u8]) -> Result<(), PqcError> {
-        // SAFETY: `ek` is a live slice and we pass its exact length; `check_pk` reads at most
-        // that many bytes (it rejects any length other than the parameter set's).
-        let rc = unsafe { (self.fips.check_pk)(ek.as_ptr(), ek.len()) };
-        if rc == ffi::ML_KEM_SUCCESS {
+        if self.fips.check_pk(ek) {
             Ok(())
         } else {
             Err(PqcError::InvalidEncapsulationKey)
@@ -67,9 +64,7 @@ impl AwsLcMlKem {
 
     /// The §7.3 hash check on a decapsulation key whose length is already checked.
     fn hash_check(&self, dk: &[u8]) -> Result<(), PqcError> {
-        // SAFETY: as for `modulus_check`: a live slice with its exact length.
-        let rc = unsafe { (self.fips.check_sk)(dk.as_ptr(), dk.len()) };
-        if rc == ffi::ML_KEM_SUCCESS {
+        if self.fips.check_sk(dk) {
             Ok(())
         } else {
             Err(PqcError::InvalidDecapsulationKey)
@@ -83,29 +78,14 @@ impl Kem for AwsLcMlKem {
     }
 
     fn generate_deterministic(&self, d: &[u8; 32], z: &[u8; 32]) -> Result<KemKeyPair, PqcError> {
-        let sizes = self.algorithm.sizes();
         let mut seed = Zeroizing::new([0u8; 64]);
         let (seed_d, seed_z) = seed.split_at_mut(32);
         seed_d.copy_from_slice(d);
         seed_z.copy_from_slice(z);
-        let mut ek = vec![0u8; sizes.encapsulation_key];
-        let mut dk = Zeroizing::new(vec![0u8; sizes.decapsulation_key]);
-        let (mut ek_len, mut dk_len) = (ek.len(), dk.len());
-        // SAFETY: the output buffers are live, writable and exactly `ek_len` / `dk_len` bytes
-        // long, and the C code refuses to write unless the capacities it is given are at least
-        // the parameter set's sizes; `seed` is the 64 bytes d ‖ z the function reads.
-        let rc = unsafe {
-            (self.fips.keypair_deterministic)(
-                ek.as_mut_ptr(),
-                &mut ek_len,
-                dk.as_mut_ptr(),
-                &mut dk_len,
-                seed.as_ptr(),
-            )
-        };
-        if rc != ffi::ML_KEM_SUCCESS || ek_len != ek.len() || dk_len != dk.len() {
-            return Err(backend("ML-KEM.KeyGen_internal"));
-        }
+        let (ek, mut dk) = self
+            .fips
+            .keypair_deterministic(&seed)
+            .ok_or_else(|| backend("ML-KEM.KeyGen_internal"))?;
         Ok(KemKeyPair {
             encapsulation_key: ek,
             decapsulation_key: SecretBytes::new(mem::take(&mut *dk)),
@@ -121,28 +101,10 @@ impl Kem for AwsLcMlKem {
         // mlkem-native repeats this check inside encapsulation, but reports its failure only as
         // a generic error; checking first gives the caller the specific one.
         self.modulus_check(encapsulation_key)?;
-        let sizes = self.algorithm.sizes();
-        let mut ciphertext = vec![0u8; sizes.ciphertext];
-        let mut shared_secret = Zeroizing::new(vec![0u8; sizes.shared_secret]);
-        let (mut ct_len, mut ss_len) = (ciphertext.len(), shared_secret.len());
-        // SAFETY: the output buffers are live, writable and as long as the capacities passed
-        // (checked by the C code against the parameter set's sizes); `encapsulation_key` has
-        // the parameter set's length (checked above, and the registry's sizes are asserted
-        // against ml_kem.h at compile time) and `m` is the 32 bytes the function reads.
-        let rc = unsafe {
-            (self.fips.encapsulate_deterministic)(
-                ciphertext.as_mut_ptr(),
-                &mut ct_len,
-                shared_secret.as_mut_ptr(),
-                &mut ss_len,
-                encapsulation_key.as_ptr(),
-                m.as_ptr(),
-            )
-        };
-        if rc != ffi::ML_KEM_SUCCESS || ct_len != ciphertext.len() || ss_len != shared_secret.len()
-        {
-            return Err(backend("ML-KEM.Encaps_internal"));
-        }
+        let (ciphertext, mut shared_secret) = self
+            .fips
+            .encapsulate_deterministic(encapsulation_key, m)
+            .ok_or_else(|| backend("ML-KEM.Encaps_internal"))?;
         Ok(Encapsulation {
             ciphertext,
             shared_secret: SecretBytes::new(mem::take(&mut *shared_secret)),
