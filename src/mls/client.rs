@@ -7,27 +7,26 @@ use std::sync::Arc;
 
 use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
-    BasicCredential, Capabilities, Ciphersuite, CredentialWithKey, KeyPackage,
-    KeyPackageVerifyError, MlsMessageBodyIn, MlsMessageOut, OpenMlsCrypto, OpenMlsProvider,
-    ProtocolVersion, SignatureScheme,
+    BasicCredential, Capabilities, Ciphersuite, CredentialWithKey, KeyPackage, MlsMessageOut,
+    OpenMlsCrypto, OpenMlsProvider, SignatureScheme,
 };
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
 use openmls_traits::signatures::Signer;
 use openmls_traits::storage::{traits, Entity, StorageProvider, CURRENT_VERSION};
 
 use super::error::{self, internal, storage, MlsError, Result};
-use super::group::decode_message;
 use super::provider::SonetCrypto;
 use super::signer::SignatureKeyPair;
 use super::storage::{with_provider, Backend, MemoryBackend, Meta, SqliteBackend};
-use super::{CipherSuite, Group};
+use super::wire::decode_key_package;
+use super::CipherSuite;
 
 /// An MLS client: one identity (an RFC 9420 basic credential), one signature key per signature
 /// scheme (generated on first use), its KeyPackages, external PSKs and groups — all in one
 /// storage, either a SQLite file ([`Client::open`], the service default) or memory
 /// ([`Client::in_memory`], for tests).
 ///
-/// `Client` is a cheap handle (`Clone` shares it); every [`Group`] keeps one. Operations are
+/// `Client` is a cheap handle (`Clone` shares it); every [`Group`](super::Group) keeps one. Operations are
 /// serialised per client and each is one storage transaction. A SQLite client can be dropped
 /// and reopened from its file, and its groups continue ([`Client::group_ids`],
 /// [`Client::load_group`]). Load each group at most once at a time: two live `Group` values for
@@ -296,11 +295,6 @@ impl Client {
             meta.group_ids()
         })
     }
-
-    /// Loads a stored group to continue it.
-    pub fn load_group(&self, group_id: &[u8]) -> Result<Group> {
-        Group::load(self, group_id)
-    }
 }
 
 impl ClientInner {
@@ -355,68 +349,6 @@ impl ClientInner {
 fn check_identity(identity: &[u8]) -> Result<()> {
     if identity.is_empty() {
         return Err(MlsError::InvalidArgument("empty identity".into()));
-    }
-    Ok(())
-}
-
-/// Decodes an `MLSMessage` holding a KeyPackage and verifies it (signatures, version,
-/// init ≠ encryption key, extensions). Tolerated, because openmls checks them only after every
-/// signature verified: an expired or missing lifetime, and unlisted GREASE extension types.
-pub(super) fn decode_key_package(crypto: &SonetCrypto, bytes: &[u8]) -> Result<KeyPackage> {
-    let key_package_in = decode_message(bytes, "KeyPackage", |body| match body {
-        MlsMessageBodyIn::KeyPackage(kp) => Some(kp),
-        _ => None,
-    })?;
-    match key_package_in
-        .clone()
-        .validate(crypto, ProtocolVersion::Mls10)
-    {
-        Ok(kp) => Ok(kp),
-        Err(
-            KeyPackageVerifyError::LifetimeError(_)
-            | KeyPackageVerifyError::MissingLifetime
-            | KeyPackageVerifyError::UnsupportedExtension,
-        ) => {
-            // openmls checks these last, after both signatures verified. It exposes no
-            // validation that skips them, so convert through its serde representation and check
-            // the result re-encodes to the exact bytes that were verified.
-            let value = serde_json::to_value(&key_package_in).map_err(internal)?;
-            let kp: KeyPackage = serde_json::from_value(value).map_err(internal)?;
-            let original = key_package_in.tls_serialize_detached().map_err(internal)?;
-            let converted = kp.tls_serialize_detached().map_err(internal)?;
-            if original != converted {
-                return Err(MlsError::Internal(
-                    "KeyPackage conversion changed its encoding".into(),
-                ));
-            }
-            check_extensions_listed(&kp)?;
-            Ok(kp)
-        }
-        Err(e) => Err(error::key_package_verify(e)),
-    }
-}
-
-/// RFC 9420 §7.2: every non-default extension in the KeyPackage and its leaf must be listed in
-/// the leaf's capabilities. openmls applies this to GREASE values too (§13.5), which other
-/// implementations (mlspp, in the interop vectors) put in KeyPackages without listing them; a
-/// GREASE type is therefore accepted here, anything else unlisted is not.
-fn check_extensions_listed(kp: &KeyPackage) -> Result<()> {
-    let listed = kp.leaf_node().capabilities().extensions();
-    let types = kp
-        .extensions()
-        .iter()
-        .chain(kp.leaf_node().extensions().iter())
-        .map(|e| e.extension_type());
-    for ty in types {
-        // application_id, ratchet_tree, required_capabilities, external_pub, external_senders
-        let default = (1..=5).contains(&u16::from(ty));
-        let grease = openmls::grease::is_grease_value(u16::from(ty));
-        if !(default || grease || listed.contains(&ty)) {
-            return Err(MlsError::InvalidKeyPackage(format!(
-                "extension 0x{:04x} is not listed in the leaf's capabilities",
-                u16::from(ty)
-            )));
-        }
     }
     Ok(())
 }

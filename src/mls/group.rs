@@ -11,8 +11,7 @@ use openmls::prelude::tls_codec::{Deserialize as _, Serialize as _};
 use openmls::prelude::{
     BasicCredential, CommitMessageBundle, Credential, JoinBuilder, KeyPackage, LeafNodeIndex,
     LeafNodeParameters, MlsMessageBodyIn, MlsMessageIn, MlsMessageOut, OpenMlsProvider,
-    OpenMlsRand, ProcessedMessageContent, Proposal, ProtocolMessage, RatchetTreeIn,
-    SenderRatchetConfiguration, WireFormat,
+    OpenMlsRand, ProcessedMessageContent, Proposal, ProtocolMessage, SenderRatchetConfiguration,
 };
 use openmls::schedule::psk::ResumptionPskUsage;
 use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
@@ -21,6 +20,7 @@ use super::client::ClientInner;
 use super::error::{self, internal, malformed, storage, MlsError, Result};
 use super::signer::SignatureKeyPair;
 use super::storage::with_provider;
+use super::wire::{decode_message, decode_ratchet_tree, wire_format_name};
 use super::{CipherSuite, Client};
 use crate::secret::SecretBytes;
 
@@ -416,12 +416,6 @@ pub fn external_join(
     ))
 }
 
-fn decode_ratchet_tree(bytes: Option<&[u8]>) -> Result<Option<RatchetTreeIn>> {
-    bytes
-        .map(|b| RatchetTreeIn::tls_deserialize_exact(b).map_err(|e| malformed("ratchet_tree", e)))
-        .transpose()
-}
-
 /// A KeyPackage from an `MLSMessage`, fully validated (including its lifetime).
 fn decode_key_package(inner: &ClientInner, bytes: &[u8]) -> Result<KeyPackage> {
     decode_message(bytes, "KeyPackage", |body| match body {
@@ -430,29 +424,6 @@ fn decode_key_package(inner: &ClientInner, bytes: &[u8]) -> Result<KeyPackage> {
     })?
     .validate(&inner.crypto, openmls::prelude::ProtocolVersion::Mls10)
     .map_err(error::key_package_verify)
-}
-
-/// Decodes a serialized `MLSMessage` whose body `pick` accepts; any other kind of message is
-/// [`MlsError::UnexpectedMessage`] naming what it was.
-pub(super) fn decode_message<T>(
-    bytes: &[u8],
-    expected: &'static str,
-    pick: impl FnOnce(MlsMessageBodyIn) -> Option<T>,
-) -> Result<T> {
-    let message =
-        MlsMessageIn::tls_deserialize_exact(bytes).map_err(|e| malformed("MLSMessage", e))?;
-    let got = wire_format_name(message.wire_format());
-    pick(message.extract()).ok_or(MlsError::UnexpectedMessage { expected, got })
-}
-
-pub(super) fn wire_format_name(wire_format: WireFormat) -> &'static str {
-    match wire_format {
-        WireFormat::PublicMessage => "PublicMessage",
-        WireFormat::PrivateMessage => "PrivateMessage",
-        WireFormat::Welcome => "Welcome",
-        WireFormat::GroupInfo => "GroupInfo",
-        WireFormat::KeyPackage => "KeyPackage",
-    }
 }
 
 /// The signature key of `mls`'s own leaf, from storage.
@@ -488,6 +459,13 @@ enum CommitKind {
     Remove(Vec<LeafNodeIndex>),
     SelfUpdate,
     Pending,
+}
+
+impl Client {
+    /// Loads a stored group to continue it.
+    pub fn load_group(&self, group_id: &[u8]) -> Result<Group> {
+        Group::load(self, group_id)
+    }
 }
 
 impl Group {

@@ -73,6 +73,7 @@ mod signer;
 pub(crate) mod storage;
 mod suite;
 mod welcome;
+mod wire;
 
 #[cfg(test)]
 mod tests;

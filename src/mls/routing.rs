@@ -9,10 +9,10 @@ use openmls::prelude::{
 };
 use openmls_traits::signatures::Signer;
 
-use super::client::decode_key_package;
 use super::error::{malformed, MlsError, Result};
-use super::group::wire_format_name;
 use super::provider::SonetCrypto;
+use super::wire::decode_key_package;
+use super::wire::wire_format_name;
 use super::{CipherSuite, Client};
 
 /// The content type of a framed MLS message.

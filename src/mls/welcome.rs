@@ -15,10 +15,9 @@ use openmls_traits::types::HpkeCiphertext;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use super::client::decode_key_package;
 use super::error::{internal, malformed, MlsError, Result};
-use super::group::decode_message;
 use super::provider::SonetCrypto;
+use super::wire::{decode_key_package, decode_message};
 use super::CipherSuite;
 
 /// What [`inspect_welcome`] established about a Welcome.
