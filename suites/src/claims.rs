@@ -746,10 +746,7 @@ fn mls_result_claims(sets: &[SetResult]) -> Vec<Claim> {
     // differential run (the oracle hashes it), and every epoch authenticator compared with the
     // vectors or mls-rs is derived through a GroupContext holding the tree hash. The oracle's
     // own tree files say the comparison stands on a correct oracle: a failure there refutes.
-    let differential = counts_of(
-        sets,
-        &[("rfc9420", crate::suites::rfc9420_differential::SET)],
-    );
+    let differential = counts_of(sets, &[("rfc9420", crate::rfc9420::differential::SET)]);
     let oracle_trees = counts_of(
         sets,
         &[

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sonet_suites::suites::{hybrid, kats, rfc9420_differential};
+use sonet_suites::rfc9420::differential as rfc9420_differential;
+use sonet_suites::{hybrid, kats};
 
 const USAGE: &str = "\
 sonet-suites — Sonet conformance tooling
@@ -22,7 +23,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("generate") => generate(&args[1..]),
         Some("list") => {
-            for suite in sonet_suites::suites::all() {
+            for suite in sonet_suites::all() {
                 println!("{} — {}", suite.name, suite.description);
                 for job in (suite.jobs)() {
                     println!("    {}", job.name());

@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 use sonet_suites::claims::check_claims;
+use sonet_suites::kats;
 use sonet_suites::results::{SetResult, SuiteError, SuiteRun};
 use sonet_suites::runner::Job;
-use sonet_suites::suites::{self, kats};
 use sonet_suites::vectors::VectorStore;
 
 fn selected_suites() -> Vec<String> {
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
 
     // `interop` lives here because its peer, mls-rs, is a dev-dependency: the product never
     // links it. `service` starts servers, brokers and clients: test-harness work too.
-    let mut all = suites::all();
+    let mut all = sonet_suites::all();
     all.push(conformance::interop::SUITE);
     all.push(conformance::service::SUITE);
     let mut run = SuiteRun::default();

@@ -6,8 +6,8 @@ use serde_json::Value;
 use sonet::crypto::aead::{Aead, AeadAlgorithm, AeadError};
 use sonet::crypto::Provider;
 
-use super::rsp::{declared_records, parse_rsp, RspRecord};
-use super::wycheproof::{self, Expectation, WycheproofCase};
+use crate::formats::rsp::{declared_records, parse_rsp, RspRecord};
+use crate::formats::wycheproof::{self, Expectation, WycheproofCase};
 use crate::manifest::sha256_hex;
 use crate::results::{SetResult, Source};
 use crate::runner::{

@@ -56,7 +56,7 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
             message_protection_case,
         ),
     ];
-    jobs.extend(super::rfc9420_tree::jobs(suite));
+    jobs.extend(super::oracle_tree::jobs(suite));
     jobs.extend(passive_jobs(suite));
     jobs
 }
@@ -731,9 +731,9 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
 
 pub(crate) fn passive_jobs(suite: &'static str) -> Vec<Job> {
     // The same mlswg and mlspp files the engine runs, through the oracle's passive member.
-    super::rfc9420::PASSIVE_FILES
+    super::PASSIVE_FILES
         .into_iter()
-        .chain(super::rfc9420::INTEROP_FILES)
+        .chain(super::INTEROP_FILES)
         .map(|path| {
             Job::new(suite, path, PROVIDER, move |store, set| {
                 per_suite_set(store, path, "passive-client", set, passive_case)

@@ -8,8 +8,8 @@ use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake128;
 use sonet::crypto::{Kem, KemAlgorithm, Provider};
 
-use super::acvp::{self, AcvpCase};
-use super::wycheproof::{self, WycheproofCase};
+use crate::formats::acvp::{self, AcvpCase};
+use crate::formats::wycheproof::{self, WycheproofCase};
 use crate::results::SetResult;
 use crate::runner::{
     expect_eq, expect_rejected, hex_array, hex_field, providers_for, record, str_field, tc_id,

@@ -3,8 +3,8 @@
 
 use sonet::crypto::{Provider, SignatureAlgorithm, SignatureFamily};
 
-use super::acvp::{self, AcvpCase};
 use super::fips204::{acvp_keygen, acvp_sign, acvp_verify};
+use crate::formats::acvp::{self, AcvpCase};
 use crate::runner::{providers_for, record, tc_id, CaseResult, Job, Suite};
 
 pub const SUITE: Suite = Suite {

@@ -9,8 +9,12 @@
 //! files that test single
 //! derivations (tree math, crypto basics, secret tree, key schedule, PSKs, transcript hashes,
 //! message protection, tree validation, tree operations, TreeKEM), through the independent
-//! oracle `sonet::mls::reference` ([`super::rfc9420_reference`], provider `sonet-reference`);
-//! then the differential run and Sonet's draft-PQ vectors ([`super::rfc9420_differential`]).
+//! oracle `sonet::mls::reference` ([`oracle`], provider `sonet-reference`);
+//! then the differential run and Sonet's draft-PQ vectors ([`differential`]).
+
+pub mod differential;
+mod oracle;
+mod oracle_tree;
 
 use openmls::prelude::tls_codec::{self, Deserialize as _, Serialize as _, VLBytes};
 use openmls::prelude::{
@@ -101,8 +105,8 @@ fn jobs() -> Vec<Job> {
         PROVIDER,
         welcome_set,
     ));
-    jobs.extend(super::rfc9420_reference::jobs(SUITE.name));
-    jobs.extend(super::rfc9420_differential::jobs(SUITE.name));
+    jobs.extend(oracle::jobs(SUITE.name));
+    jobs.extend(differential::jobs(SUITE.name));
     jobs
 }
 

@@ -4,7 +4,7 @@
 
 use sonet::crypto::falcon::{self, FalconParams};
 
-use super::rsp::{declared_records, parse_rsp, RspRecord};
+use crate::formats::rsp::{declared_records, parse_rsp, RspRecord};
 use crate::results::SetResult;
 use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
