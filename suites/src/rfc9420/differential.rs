@@ -61,7 +61,7 @@ fn pq_vector_set(set: &mut SetResult, engine: bool) -> Result<(), String> {
         serde_json::from_slice(&bytes).map_err(|e| format!("{PQ_VECTOR_FILE}: {e}"))?;
     set.expected_cases = Some(entries.len() as u64);
     for (index, entry) in entries.iter().enumerate() {
-        let params = super::suite_params(entry);
+        let params = super::files::suite_params(entry);
         let result = sonet::mls::PassiveClientCase::from_json(entry)
             .map_err(|e| CaseError::Fail(format!("malformed vector: {e}")))
             .and_then(|case| {

@@ -15,6 +15,7 @@ use sonet::mls::reference::transcript;
 use sonet::mls::reference::{labeled, passive, tree_math, ReferenceError};
 use sonet::secret::SecretBytes;
 
+use super::files::{field, read_cases, text_field, u64_field};
 use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
@@ -22,7 +23,7 @@ use crate::vectors::VectorStore;
 pub const PROVIDER: &str = "sonet-reference";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
-    let mut jobs = vec![
+    vec![
         Job::new(suite, "mls/tree-math.json", PROVIDER, tree_math_set),
         suite_job(
             suite,
@@ -55,10 +56,7 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
             "message-protection",
             message_protection_case,
         ),
-    ];
-    jobs.extend(super::oracle_tree::jobs(suite));
-    jobs.extend(passive_jobs(suite));
-    jobs
+    ]
 }
 
 /// A job running `check` on every entry of a per-cipher-suite vector file.
@@ -71,23 +69,6 @@ fn suite_job(
     Job::new(suite, path, PROVIDER, move |store, set| {
         per_suite_set(store, path, kind, set, check)
     })
-}
-
-/// Reads a pinned JSON array and announces its case count.
-pub(crate) fn read_cases(
-    store: &VectorStore,
-    path: &str,
-    set: &mut SetResult,
-) -> Result<Vec<Value>, String> {
-    let (json, source) = store.read_json(path).map_err(|e| e.to_string())?;
-    set.sources.push(source);
-    match json {
-        Value::Array(entries) => {
-            set.expected_cases = Some(entries.len() as u64);
-            Ok(entries)
-        }
-        _ => Err(format!("{path}: not a JSON array")),
-    }
 }
 
 /// Runs `check` on every entry of a file whose entries carry a `cipher_suite`; an entry for a
@@ -134,24 +115,6 @@ fn entry_suite(entry: &Value) -> Result<&'static SuiteAlgorithms, (String, CaseE
 /// An oracle error: the vector is valid, so refusing it is a failure.
 pub(crate) fn oracle(what: &str) -> impl Fn(ReferenceError) -> CaseError + '_ {
     move |e| CaseError::Fail(format!("{what}: {e}"))
-}
-
-pub(crate) fn field<'a>(entry: &'a Value, name: &str) -> Result<&'a Value, CaseError> {
-    entry
-        .get(name)
-        .ok_or_else(|| CaseError::Fail(format!("vector has no field {name:?}")))
-}
-
-pub(crate) fn u64_field(entry: &Value, name: &str) -> Result<u64, CaseError> {
-    field(entry, name)?
-        .as_u64()
-        .ok_or_else(|| CaseError::Fail(format!("field {name:?} is not an unsigned integer")))
-}
-
-pub(crate) fn text_field<'a>(entry: &'a Value, name: &str) -> Result<&'a str, CaseError> {
-    field(entry, name)?
-        .as_str()
-        .ok_or_else(|| CaseError::Fail(format!("field {name:?} is not a string")))
 }
 
 fn int<T: TryFrom<u64>>(entry: &Value, name: &str) -> Result<T, CaseError> {
@@ -731,9 +694,9 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
 
 pub(crate) fn passive_jobs(suite: &'static str) -> Vec<Job> {
     // The same mlswg and mlspp files the engine runs, through the oracle's passive member.
-    super::PASSIVE_FILES
+    super::files::PASSIVE_FILES
         .into_iter()
-        .chain(super::INTEROP_FILES)
+        .chain(super::files::INTEROP_FILES)
         .map(|path| {
             Job::new(suite, path, PROVIDER, move |store, set| {
                 per_suite_set(store, path, "passive-client", set, passive_case)

@@ -1,6 +1,6 @@
 //! RFC 9420 wire structures and ratchet tree vectors checked by the independent oracle
 //! (`sonet::mls::reference::{structures, tree}`): messages.json, tree-validation.json,
-//! tree-operations.json. Registered from [`super::oracle::jobs`].
+//! tree-operations.json. Registered by the suite after [`super::oracle::jobs`].
 
 use serde_json::Value;
 use sonet::mls::primitives::SuiteAlgorithms;
@@ -10,7 +10,8 @@ use sonet::mls::reference::tree::RatchetTree;
 use sonet::mls::reference::{labeled, treekem};
 use std::collections::BTreeMap;
 
-use super::oracle::{field, oracle, per_suite_set, read_cases, u64_field, PROVIDER};
+use super::files::{field, read_cases, u64_field};
+use super::oracle::{oracle, per_suite_set, PROVIDER};
 use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
