@@ -10,7 +10,7 @@ use sonet::hybrid::hpke;
 use sonet::mls;
 use sonet::pqc::{self, KemAlgorithm, SignatureAlgorithm, SignatureFamily};
 
-use crate::results::{Claim, Counts, Outcome, SetResult, Verdict};
+use sonet_report::model::{Claim, Counts, Outcome, SetResult, Verdict};
 
 #[derive(Clone, Copy)]
 enum Quantity {
@@ -1257,7 +1257,7 @@ pub fn check_claims(sets: &[SetResult]) -> Vec<Claim> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::Case;
+    use sonet_report::model::Case;
 
     fn set(suite: &str, name: &str, outcomes: &[Outcome]) -> SetResult {
         let mut set = SetResult::new(suite, name, "openmls");

@@ -1,10 +1,10 @@
 //! Sonet's conformance suites.
 //!
-//! The results and manifest models are always available (xtask reads them); the suites
-//! themselves, which drive the `sonet` library, sit behind the default `runner` feature.
+//! The manifest model is always available (xtask reads it); the suites themselves, which drive
+//! the `sonet` library, sit behind the default `runner` feature. The results model they write
+//! is `sonet-report`'s.
 
 pub mod manifest;
-pub mod results;
 pub mod rng;
 
 #[cfg(feature = "runner")]

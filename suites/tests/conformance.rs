@@ -16,8 +16,8 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use sonet_report::model::{SetResult, SuiteError, SuiteRun};
 use sonet_suites::claims::check_claims;
-use sonet_suites::results::{SetResult, SuiteError, SuiteRun};
 use sonet_suites::runner::Job;
 use sonet_suites::suites::{self, kats};
 use sonet_suites::vectors::VectorStore;
@@ -40,7 +40,7 @@ fn failure_summary(result: &SetResult) -> String {
     let failed: Vec<_> = result
         .cases
         .iter()
-        .filter(|c| c.outcome == sonet_suites::results::Outcome::Fail)
+        .filter(|c| c.outcome == sonet_report::model::Outcome::Fail)
         .collect();
     for case in failed.iter().take(5) {
         lines.push(format!(

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
-use sonet_suites::results::{Claim, Verdict};
+use sonet_report::model::{Claim, Verdict};
 
 pub use crate::report::model::{
     BaselineChange, Comparison, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance,

@@ -13,8 +13,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use sonet_report::model::{Outcome, SuiteRun};
 use sonet_suites::manifest::Manifest;
-use sonet_suites::results::{Outcome, SuiteRun};
 
 use report::{FileStatus, Report, Verdict};
 
@@ -644,7 +644,7 @@ fn vectors_command(args: &[String]) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sonet_suites::results::{Case, SetResult};
+    use sonet_report::model::{Case, SetResult};
 
     #[test]
     fn flags_accept_repeats_and_inline_values() {

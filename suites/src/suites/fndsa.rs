@@ -3,9 +3,9 @@
 //! belong to its public key.
 
 use sonet::pqc::falcon::{self, FalconParams};
+use sonet_report::model::SetResult;
 
 use super::rsp::{declared_records, parse_rsp, RspRecord};
-use crate::results::SetResult;
 use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 

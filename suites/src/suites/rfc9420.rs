@@ -20,8 +20,8 @@ use openmls::prelude::{
 };
 use serde_json::Value;
 use sonet::mls::{inspect_welcome, run_passive_client, CipherSuite, MlsError, PassiveClientCase};
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, str_field, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 

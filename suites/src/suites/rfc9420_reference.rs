@@ -14,8 +14,8 @@ use sonet::mls::reference::structures::{
 use sonet::mls::reference::transcript;
 use sonet::mls::reference::{labeled, passive, tree_math, ReferenceError};
 use sonet::secret::SecretBytes;
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 

@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Claim, Counts, SetResult, Verdict as ClaimVerdict};
+use sonet_report::model::{Claim, Counts, SetResult, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
@@ -1048,11 +1048,11 @@ mod tests {
         let mut report = sample_report();
         let set = &mut report.run.sets[0];
         for i in 0..250 {
-            set.push(sonet_suites::results::Case {
+            set.push(sonet_report::model::Case {
                 id: format!("extra {i}"),
                 params: "ML-KEM-768".into(),
                 kind: "decaps".into(),
-                outcome: sonet_suites::results::Outcome::Fail,
+                outcome: sonet_report::model::Outcome::Fail,
                 detail: "mismatch".into(),
             });
         }

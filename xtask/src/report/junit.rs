@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Outcome, SetResult};
+use sonet_report::model::{Outcome, SetResult};
 
 use super::{duration_s, file_status_label, truncate, FileStatus, Overview, Report};
 

@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Claim, Counts, Verdict as ClaimVerdict};
+use sonet_report::model::{Claim, Counts, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
@@ -910,7 +910,7 @@ mod tests {
 
     #[test]
     fn mls_section_sums_draft_suites_and_the_mlspp_files() {
-        use sonet_suites::results::{Case, Outcome, SetResult};
+        use sonet_report::model::{Case, Outcome, SetResult};
         let mut report = sample_report();
         let mut sets = Vec::new();
         for (file, provider) in [
@@ -1040,13 +1040,13 @@ mod tests {
         let mut report = sample_report();
         for s in 0..200 {
             let mut set =
-                sonet_suites::results::SetResult::new("fips203", &format!("set {s}"), "aws-lc");
+                sonet_report::model::SetResult::new("fips203", &format!("set {s}"), "aws-lc");
             for i in 0..20 {
-                set.push(sonet_suites::results::Case {
+                set.push(sonet_report::model::Case {
                     id: format!("c{s}-{i}"),
                     params: "ML-KEM-512".into(),
                     kind: "decaps".into(),
-                    outcome: sonet_suites::results::Outcome::Fail,
+                    outcome: sonet_report::model::Outcome::Fail,
                     detail: "x".repeat(500),
                 });
             }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Context as _;
-use sonet_suites::results::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
+use sonet_report::model::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
 
 pub use html::render_html;
 pub use junit::render_junit;
@@ -719,7 +719,7 @@ pub(crate) fn add_performance(report: &mut Report) {
 /// a claim of each verdict and an altered vector file.
 #[cfg(test)]
 pub(crate) fn sample_report() -> Report {
-    use sonet_suites::results::{Source, SuiteError, SuiteRun};
+    use sonet_report::model::{Source, SuiteError, SuiteRun};
 
     fn case(id: &str, params: &str, kind: &str, outcome: Outcome, detail: &str) -> Case {
         Case {

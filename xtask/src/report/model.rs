@@ -2,7 +2,7 @@
 //! (environment, vector provenance, verdict). Serialised as `results.json`.
 
 use serde::{Deserialize, Serialize};
-use sonet_suites::results::SuiteRun;
+use sonet_report::model::SuiteRun;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -129,7 +129,7 @@ pub struct Performance {
     pub defaults: Vec<DefaultCheck>,
     /// The design document's performance statements, measured here.
     #[serde(default)]
-    pub claims: Vec<sonet_suites::results::Claim>,
+    pub claims: Vec<sonet_report::model::Claim>,
     /// The end-to-end service benchmark (`sonet loadgen --spawn`), one entry per planned run,
     /// including those that did not run (with the reason).
     #[serde(default)]

@@ -1,0 +1,5 @@
+//! The results model: suite results, case outcomes and the design document's claims.
+
+mod results;
+
+pub use results::*;
