@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use crate::bench::Profile;
 pub use crate::report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
+use crate::report::units::count;
 
 /// The buses, in report order.
 pub const EMBEDDED: &str = "embedded";
@@ -448,26 +449,6 @@ pub fn parse(bytes: &[u8], run: &mut EndToEndRun) -> Result<EndToEndFigures> {
     })
 }
 
-/// "1,234" (rounded).
-pub fn count(value: f64) -> String {
-    let rounded = value.round();
-    if !rounded.is_finite() {
-        return "—".to_owned();
-    }
-    let digits = format!("{:.0}", rounded.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if rounded < 0.0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
 /// The progress line's text after the run's label.
 fn progress_line(run: &EndToEndRun) -> String {
     let verdict = if run.ok {
@@ -513,11 +494,11 @@ pub fn failures(runs: &[EndToEndRun]) -> Vec<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// A loadgen `--json` file as `sonet loadgen` writes it.
-    pub(crate) fn sample_json(groups: u64, messages_per_second: f64, lost: u64) -> String {
+    fn sample_json(groups: u64, messages_per_second: f64, lost: u64) -> String {
         let ok = lost == 0;
         format!(
             r#"{{
@@ -560,7 +541,7 @@ pub(crate) mod tests {
         )
     }
 
-    pub(crate) fn shape(groups: u64) -> Shape {
+    fn shape(groups: u64) -> Shape {
         Shape {
             groups,
             members: 3,
@@ -568,17 +549,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// A run as [`run`] records it from a loadgen JSON file, loadgen's exit status agreeing.
-    pub(crate) fn run_from(bus: &str, json: &str, groups: u64) -> EndToEndRun {
-        let mut run = planned(bus, None, shape(groups));
-        let figures = parse(json.as_bytes(), &mut run).unwrap();
-        run.ok = figures.lost == 0 && run.errors.is_empty();
-        run.figures = Some(figures);
-        run
-    }
-
     /// A planned run that did not happen.
-    pub(crate) fn not_run(bus: &str, groups: u64, reason: &str) -> EndToEndRun {
+    fn not_run(bus: &str, groups: u64, reason: &str) -> EndToEndRun {
         let mut run = planned(bus, None, shape(groups));
         run.not_run = Some(reason.to_owned());
         run
@@ -682,13 +654,5 @@ pub(crate) mod tests {
             "setup done in 0.02 s; sending 1000 message(s) per group"
         ));
         assert!(!is_log_line("[   2.0 s] sent 1000/1000 (500/s)"));
-    }
-
-    #[test]
-    fn counts_have_thousands_separators() {
-        assert_eq!(count(1209.6), "1,210");
-        assert_eq!(count(999.0), "999");
-        assert_eq!(count(1_234_567.0), "1,234,567");
-        assert_eq!(count(0.2), "0");
     }
 }

@@ -876,8 +876,8 @@ fn vector_files(out: &mut String, report: &Report) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample_report;
     use super::*;
+    use crate::report::fixtures::sample_report;
 
     fn html() -> String {
         render_html(&sample_report())
@@ -907,7 +907,7 @@ mod tests {
     fn performance_section() {
         assert!(html().contains("The benchmarks did not run"));
         let mut report = sample_report();
-        super::super::add_performance(&mut report);
+        crate::report::fixtures::add_performance(&mut report);
         let page = render_html(&report);
         let start = page.find("id=\"performance\"").unwrap_or(0);
         let section = &page[start..];
@@ -919,7 +919,7 @@ mod tests {
     #[test]
     fn end_to_end_table() {
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 0);
+        crate::report::fixtures::add_end_to_end(&mut report, 0);
         let page = render_html(&report);
         let start = page.find("id=\"performance\"").unwrap_or(0);
         let section = &page[start..];
@@ -939,7 +939,7 @@ mod tests {
         report.run.claims.clear();
         assert!(render_html(&report).contains("Neither the <span class=\"mono\">rfc9420</span>"));
         let mut report = sample_report();
-        super::super::add_mls_sets(&mut report);
+        crate::report::fixtures::add_mls_sets(&mut report);
         let page = render_html(&report);
         let start = page.find("id=\"mls\"").unwrap_or(0);
         let section = &page[start

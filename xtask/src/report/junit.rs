@@ -370,8 +370,8 @@ fn properties(report: &Report) -> Result<String, fmt::Error> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::sample_report;
     use super::*;
+    use crate::report::fixtures::sample_report;
 
     /// A parsed element: name, attributes (entities decoded), children, decoded text.
     #[derive(Debug, Default)]

@@ -804,8 +804,8 @@ fn environment_section(out: &mut String, report: &Report) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample_report;
     use super::*;
+    use crate::report::fixtures::sample_report;
 
     fn md() -> String {
         render_markdown(&sample_report())
@@ -837,7 +837,7 @@ mod tests {
     fn performance_section() {
         assert!(!md().contains("### Performance"));
         let mut report = sample_report();
-        super::super::add_performance(&mut report);
+        crate::report::fixtures::add_performance(&mut report);
         let text = render_markdown(&report);
         let start = text.find("### Performance").expect("performance section");
         let section = &text[start..];
@@ -858,7 +858,7 @@ mod tests {
     #[test]
     fn end_to_end_table_and_claim() {
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 0);
+        crate::report::fixtures::add_end_to_end(&mut report, 0);
         let text = render_markdown(&report);
         let start = text
             .find("**End-to-end service benchmark**")
@@ -885,7 +885,7 @@ mod tests {
         assert!(alone.contains("**End-to-end service benchmark**"));
 
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 3);
+        crate::report::fixtures::add_end_to_end(&mut report, 3);
         let text = render_markdown(&report);
         assert!(text.contains(
             "| 🟥 3 / 0 / 0 | 🟥 FAIL: delivery check failed: 3 lost; g0-m1: message 17 of g0-m2 never arrived |"
@@ -899,7 +899,7 @@ mod tests {
         report.run.claims.clear();
         assert!(!render_markdown(&report).contains("### MLS"));
         let mut report = sample_report();
-        super::super::add_mls_sets(&mut report);
+        crate::report::fixtures::add_mls_sets(&mut report);
         let text = render_markdown(&report);
         let start = text.find("### MLS (RFC 9420)").expect("MLS section");
         let section = &text[start..];
