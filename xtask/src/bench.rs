@@ -10,8 +10,8 @@ use std::time::SystemTime;
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
-use crate::report::analysis::{analyse, case_key, Context};
-use crate::report::model::{Measurement, Performance};
+use sonet_report::analysis::{analyse, case_key, Context};
+use sonet_report::model::report::{Measurement, Performance};
 
 /// The file `bench/` writes next to criterion's output (`sonet_bench::DEFAULTS_FILE`).
 const DEFAULTS_FILE: &str = "sonet-defaults.json";

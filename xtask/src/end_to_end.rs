@@ -16,8 +16,8 @@ use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
 use crate::bench::Profile;
-pub use crate::report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
-use crate::report::units::count;
+pub use sonet_report::model::report::{EndToEndFigures, EndToEndRun, LatencyFigures};
+use sonet_report::units::count;
 
 /// The buses, in report order.
 pub const EMBEDDED: &str = "embedded";

@@ -4,7 +4,6 @@ mod bench;
 mod broker;
 mod end_to_end;
 mod environment;
-mod report;
 mod vectors;
 
 use std::ffi::OsString;
@@ -16,7 +15,7 @@ use anyhow::{bail, Context, Result};
 use sonet_report::model::{Outcome, SuiteRun};
 use sonet_suites::manifest::Manifest;
 
-use report::{FileStatus, Report, Verdict};
+use sonet_report::model::report::{FileStatus, Report, Verdict};
 
 const HELP: &str = "\
 cargo xtask — Sonet automation
@@ -333,7 +332,7 @@ fn verify(args: &[String]) -> Result<ExitCode> {
         performance,
         elapsed_seconds: started.elapsed().as_secs_f64(),
     };
-    report::write_all(&report, &out)?;
+    sonet_report::render::write_all(&report, &out)?;
     point_latest(&root, &out);
     print_summary(&report, &out);
     Ok(if report.verdict.ok {
@@ -430,10 +429,13 @@ fn bench_command(args: &[String]) -> Result<ExitCode> {
         serde_json::to_string_pretty(&report.performance).context("serialising bench.json")?,
     )
     .with_context(|| format!("writing {}", json.display()))?;
-    std::fs::write(&markdown, report::render_performance_markdown(&report))
-        .with_context(|| format!("writing {}", markdown.display()))?;
+    std::fs::write(
+        &markdown,
+        sonet_report::render::render_performance_markdown(&report),
+    )
+    .with_context(|| format!("writing {}", markdown.display()))?;
     if let Some(performance) = &report.performance {
-        report::write_plots(performance, &out)?;
+        sonet_report::render::write_plots(performance, &out)?;
     }
     eprintln!("wrote {} and {}", json.display(), markdown.display());
     if report.verdict.ok {
@@ -571,7 +573,7 @@ fn rerender(args: &[String]) -> Result<ExitCode> {
     let report: Report =
         serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))?;
     std::fs::create_dir_all(&out)?;
-    report::write_all(&report, &out)?;
+    sonet_report::render::write_all(&report, &out)?;
     eprintln!("report: {}", out.join("index.html").display());
     Ok(ExitCode::SUCCESS)
 }

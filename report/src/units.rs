@@ -49,7 +49,7 @@ pub(crate) fn size(bytes: u64) -> String {
 }
 
 /// "1,234" (rounded).
-pub(crate) fn count(value: f64) -> String {
+pub fn count(value: f64) -> String {
     let rounded = value.round();
     if !rounded.is_finite() {
         return "—".to_owned();

@@ -5,15 +5,9 @@
 //! with the total), every unsupported case is counted under its reason, and a verdict recorded as
 //! PASS is shown as FAIL, with the reasons, if the results it summarises contain problems.
 
-pub(crate) mod analysis;
-pub(crate) mod claims;
-pub mod model;
 pub(crate) mod performance;
 pub(crate) mod plots;
-pub(crate) mod units;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
 mod html;
 mod junit;
 mod markdown;
@@ -21,13 +15,13 @@ mod markdown;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::model::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
 use anyhow::Context as _;
-use sonet_report::model::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
 
+pub use crate::model::report::*;
 pub use html::render_html;
 pub use junit::render_junit;
 pub use markdown::{render_markdown, render_performance_markdown};
-pub use model::*;
 
 /// Writes `results.json`, `report.md`, `junit.xml` and `index.html` into `dir` (created if absent).
 pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
@@ -198,9 +192,9 @@ impl<'a> Overview<'a> {
         // Suites in run order, parameter sets by family then numerically (512 before 1024).
         rows.sort_by(|a, b| {
             let position = |suite: &str| suites.iter().position(|s| *s == suite);
-            position(&a.0)
-                .cmp(&position(&b.0))
-                .then_with(|| analysis::natural_key(&a.1).cmp(&analysis::natural_key(&b.1)))
+            position(&a.0).cmp(&position(&b.0)).then_with(|| {
+                crate::analysis::natural_key(&a.1).cmp(&crate::analysis::natural_key(&b.1))
+            })
         });
 
         let mut empty_suites = Vec::new();
@@ -584,8 +578,8 @@ pub(crate) fn cases_read(set: &SetResult) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{add_end_to_end, add_mls_sets, add_performance, sample_report};
     use super::*;
+    use crate::fixtures::{add_end_to_end, add_mls_sets, add_performance, sample_report};
 
     #[test]
     fn overview_counts_and_groups() {

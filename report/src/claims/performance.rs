@@ -1,11 +1,12 @@
 //! The design document's performance statements ("Performance Characteristics"), judged from
 //! the benchmarks' measurements and the end-to-end service runs.
 
-use sonet_report::model::{Claim, Verdict};
-
-use super::analysis::SONET_PREFIX;
-use super::model::{DefaultCheck, EndToEndRun, HybridRow, Measurement, HYBRID_OVERHEAD_LIMIT};
-use super::units::{count, duration, milliseconds, per_second};
+use crate::analysis::SONET_PREFIX;
+use crate::model::report::{
+    DefaultCheck, EndToEndRun, HybridRow, Measurement, HYBRID_OVERHEAD_LIMIT,
+};
+use crate::model::{Claim, Verdict};
+use crate::units::{count, duration, milliseconds, per_second};
 
 const CLAIM_SECTION: &str = "Performance Characteristics";
 
@@ -385,7 +386,7 @@ fn throughput_claim(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{end_to_end_run, mls_crypto, not_run, NO_BROKER};
+    use crate::fixtures::{end_to_end_run, mls_crypto, not_run, NO_BROKER};
 
     fn m(group: &str, implementation: &str, parameter: Option<&str>, ns: f64) -> Measurement {
         Measurement {

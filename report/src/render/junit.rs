@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_report::model::{Outcome, SetResult};
+use crate::model::{Outcome, SetResult};
 
 use super::{duration_s, file_status_label, truncate, FileStatus, Overview, Report};
 
@@ -371,7 +371,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::report::fixtures::sample_report;
+    use crate::fixtures::sample_report;
 
     /// A parsed element: name, attributes (entities decoded), children, decoded text.
     #[derive(Debug, Default)]

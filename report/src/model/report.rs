@@ -1,8 +1,8 @@
 //! What a report is made of: the suite results plus everything a reviewer needs to judge them
 //! (environment, vector provenance, verdict). Serialised as `results.json`.
 
+use super::SuiteRun;
 use serde::{Deserialize, Serialize};
-use sonet_report::model::SuiteRun;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -129,7 +129,7 @@ pub struct Performance {
     pub defaults: Vec<DefaultCheck>,
     /// The design document's performance statements, measured here.
     #[serde(default)]
-    pub claims: Vec<sonet_report::model::Claim>,
+    pub claims: Vec<super::Claim>,
     /// The end-to-end service benchmark (`sonet loadgen --spawn`), one entry per planned run,
     /// including those that did not run (with the reason).
     #[serde(default)]

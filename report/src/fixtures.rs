@@ -1,12 +1,12 @@
 //! Reports, measurements and end-to-end runs for the tests of the analysis, the claims and the
 //! renderers.
 
-use sonet_report::model::{
+use crate::model::{
     Case, Claim, Outcome, SetResult, Source, SuiteError, SuiteRun, Verdict as ClaimVerdict,
 };
 
-use super::analysis::{analyse, Context, CLASSICAL, ENVELOPE};
-use super::model::{
+use crate::analysis::{analyse, Context, CLASSICAL, ENVELOPE};
+use crate::model::report::{
     Backend, CpuFeature, CrateVersion, EndToEndFigures, EndToEndRun, Environment, FileStatus,
     LatencyFigures, Measurement, Report, VectorCheck, VectorFileStatus, Verdict,
 };

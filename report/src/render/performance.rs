@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::analysis::{case_key, DEFAULT_RATIO_FLOOR, SONET_PREFIX};
-use super::model::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
-use super::units::{count, duration, per_second, rate, size};
 use super::Tone;
+use crate::analysis::{case_key, DEFAULT_RATIO_FLOOR, SONET_PREFIX};
+use crate::model::report::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use crate::units::{count, duration, per_second, rate, size};
 
 /// The ratio below which a Sonet provider is flagged against the fastest peer.
 pub(crate) const RATIO_FLOOR: f64 = 0.9;
@@ -470,11 +470,11 @@ mod tests {
         };
         let before = vec![m("a/x/one", 100.0), m("a/x/two", 100.0)];
         let after = vec![m("a/x/one", 101.0), m("a/x/two", 150.0)];
-        let perf = crate::report::analysis::analyse(
+        let perf = crate::analysis::analyse(
             "quick",
             String::new(),
             after,
-            &crate::report::analysis::Context {
+            &crate::analysis::Context {
                 baseline: Some(("main", &before)),
                 ..Default::default()
             },

@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::claims;
-use super::model::{
+use crate::claims::performance as claims;
+use crate::model::report::{
     BaselineChange, Comparison, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance,
     HYBRID_OVERHEAD_LIMIT,
 };
@@ -427,7 +427,7 @@ mod tests {
 
     #[test]
     fn analyse_keeps_the_end_to_end_runs() {
-        use crate::report::fixtures::{end_to_end_run, mls_crypto, QUICK};
+        use crate::fixtures::{end_to_end_run, mls_crypto, QUICK};
         let runs = vec![end_to_end_run("embedded", 1, 1209.6, 0)];
         let perf = analyse(
             "quick",
@@ -444,7 +444,7 @@ mod tests {
             .iter()
             .find(|c| c.id == "perf-mls-throughput")
             .unwrap();
-        assert_eq!(claim.verdict, sonet_report::model::Verdict::Refuted);
+        assert_eq!(claim.verdict, crate::model::Verdict::Refuted);
         assert_eq!(perf.profile, "quick");
         assert_eq!(perf.profile_description, QUICK);
     }
@@ -488,7 +488,7 @@ mod tests {
             .iter()
             .find(|c| c.id == "perf-hybrid-overhead")
             .unwrap();
-        assert_eq!(overhead.verdict, sonet_report::model::Verdict::Refuted);
+        assert_eq!(overhead.verdict, crate::model::Verdict::Refuted);
         assert!(
             overhead.measured.contains("below 5 % from 16384 B on"),
             "{}",

@@ -1,0 +1,3 @@
+//! The design document's claims, judged from the evidence.
+
+pub(crate) mod performance;
