@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::claims::performance as claims;
-use crate::model::report::{
+use crate::model::{
     BaselineChange, Comparison, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance,
     HYBRID_OVERHEAD_LIMIT,
 };

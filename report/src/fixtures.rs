@@ -1,14 +1,12 @@
 //! Reports, measurements and end-to-end runs for the tests of the analysis, the claims and the
 //! renderers.
 
-use crate::model::{
-    Case, Claim, Outcome, SetResult, Source, SuiteError, SuiteRun, Verdict as ClaimVerdict,
-};
-
 use crate::analysis::{analyse, Context, CLASSICAL, ENVELOPE};
-use crate::model::report::{
-    Backend, CpuFeature, CrateVersion, EndToEndFigures, EndToEndRun, Environment, FileStatus,
-    LatencyFigures, Measurement, Report, VectorCheck, VectorFileStatus, Verdict,
+use crate::model::report::Verdict;
+use crate::model::{
+    Backend, Case, Claim, CpuFeature, CrateVersion, EndToEndFigures, EndToEndRun, Environment,
+    FileStatus, LatencyFigures, Measurement, Outcome, Report, SetResult, Source, SuiteError,
+    SuiteRun, VectorCheck, VectorFileStatus, Verdict as ClaimVerdict,
 };
 
 /// The quick profile's description, as `cargo xtask` gives it.

@@ -11,7 +11,7 @@ use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
 use sonet_report::analysis::{analyse, case_key, Context};
-use sonet_report::model::report::{Measurement, Performance};
+use sonet_report::model::{Measurement, Performance};
 
 /// The file `bench/` writes next to criterion's output (`sonet_bench::DEFAULTS_FILE`).
 const DEFAULTS_FILE: &str = "sonet-defaults.json";

@@ -16,7 +16,7 @@ use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
 use crate::bench::Profile;
-pub use sonet_report::model::report::{EndToEndFigures, EndToEndRun, LatencyFigures};
+pub use sonet_report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
 use sonet_report::units::count;
 
 /// The buses, in report order.

@@ -12,10 +12,9 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use sonet_report::model::{Outcome, SuiteRun};
+use sonet_report::model::report::Verdict;
+use sonet_report::model::{FileStatus, Outcome, Report, SuiteRun};
 use sonet_suites::manifest::Manifest;
-
-use sonet_report::model::report::{FileStatus, Report, Verdict};
 
 const HELP: &str = "\
 cargo xtask — Sonet automation

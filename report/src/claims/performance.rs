@@ -2,10 +2,8 @@
 //! the benchmarks' measurements and the end-to-end service runs.
 
 use crate::analysis::SONET_PREFIX;
-use crate::model::report::{
-    DefaultCheck, EndToEndRun, HybridRow, Measurement, HYBRID_OVERHEAD_LIMIT,
-};
 use crate::model::{Claim, Verdict};
+use crate::model::{DefaultCheck, EndToEndRun, HybridRow, Measurement, HYBRID_OVERHEAD_LIMIT};
 use crate::units::{count, duration, milliseconds, per_second};
 
 const CLAIM_SECTION: &str = "Performance Characteristics";

@@ -1,6 +1,16 @@
-//! The results model: suite results, case outcomes and the design document's claims.
+//! The one results model: what the suites write (sets, cases, claims), what the benchmarks
+//! measured, and the report that holds both (`results.json`).
+//!
+//! Everything is re-exported here except `report::Verdict`, the run's pass or fail: `Verdict`
+//! at this level is a claim's.
 
+pub mod performance;
 pub mod report;
-mod results;
+pub mod results;
 
+pub use performance::*;
+pub use report::{
+    Backend, CpuFeature, CrateVersion, Environment, FileStatus, Report, VectorCheck,
+    VectorFileStatus,
+};
 pub use results::*;

@@ -1,5 +1,6 @@
-//! The compliance report: the model (`results.json`) and its three renderings — a self-contained
-//! `index.html` for reviewers, `report.md` for a pull-request comment and `junit.xml` for CI.
+//! The compliance report's renderings of the model (`results.json`): a self-contained
+//! `index.html` for reviewers, `report.md` for a pull-request comment, `junit.xml` for CI, and
+//! the performance plots.
 //!
 //! The renderers never drop a result silently: every failed case is listed (up to a stated cap,
 //! with the total), every unsupported case is counted under its reason, and a verdict recorded as
@@ -13,28 +14,56 @@ mod junit;
 mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::model::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
-use anyhow::Context as _;
+use crate::model::{
+    Case, Claim, Counts, FileStatus, Outcome, Performance, Report, SetResult, VectorFileStatus,
+    Verdict as ClaimVerdict,
+};
 
-pub use crate::model::report::*;
 pub use html::render_html;
 pub use junit::render_junit;
 pub use markdown::{render_markdown, render_performance_markdown};
 
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("creating report folder {}", path.display())]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("serialising {file}")]
+    Serialise {
+        file: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("writing {}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn write(path: PathBuf, contents: impl AsRef<[u8]>) -> Result<(), WriteError> {
+    std::fs::write(&path, contents).map_err(|source| WriteError::Write { path, source })
+}
+
+/// `value` as pretty-printed JSON, for `file`.
+fn to_json(file: &'static str, value: &impl serde::Serialize) -> Result<String, WriteError> {
+    serde_json::to_string_pretty(value).map_err(|source| WriteError::Serialise { file, source })
+}
+
 /// Writes `results.json`, `report.md`, `junit.xml` and `index.html` into `dir` (created if absent).
-pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating report folder {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(report).context("serialising results.json")?;
+pub fn write_all(report: &Report, dir: &Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateFolder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let json = to_json("results.json", report)?;
     if let Some(performance) = &report.performance {
-        let path = dir.join("bench.json");
-        let bench = serde_json::to_string_pretty(performance).context("serialising bench.json")?;
-        std::fs::write(&path, bench).with_context(|| format!("writing {}", path.display()))?;
-        let path = dir.join("bench.md");
-        std::fs::write(&path, render_performance_markdown(report))
-            .with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join("bench.json"), to_json("bench.json", performance)?)?;
+        write(dir.join("bench.md"), render_performance_markdown(report))?;
         write_plots(performance, dir)?;
     }
     let outputs = [
@@ -44,17 +73,15 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
         ("index.html", render_html(report)),
     ];
     for (name, text) in outputs {
-        let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join(name), text)?;
     }
     Ok(())
 }
 
 /// Writes every performance plot beside the report as `plot-*.svg`.
-pub fn write_plots(performance: &Performance, dir: &Path) -> anyhow::Result<()> {
+pub fn write_plots(performance: &Performance, dir: &Path) -> Result<(), WriteError> {
     for plot in plots::plots(performance) {
-        let path = dir.join(&plot.file);
-        std::fs::write(&path, &plot.svg).with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join(&plot.file), &plot.svg)?;
     }
     Ok(())
 }
@@ -578,8 +605,11 @@ pub(crate) fn cases_read(set: &SetResult) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::error::Error;
+
     use super::*;
     use crate::fixtures::{add_end_to_end, add_mls_sets, add_performance, sample_report};
+    use crate::model::report::Verdict;
 
     #[test]
     fn overview_counts_and_groups() {
@@ -705,7 +735,7 @@ mod tests {
     }
 
     #[test]
-    fn an_older_results_json_without_end_to_end_runs_is_read() -> anyhow::Result<()> {
+    fn an_older_results_json_without_end_to_end_runs_is_read() -> Result<(), Box<dyn Error>> {
         let mut report = sample_report();
         add_performance(&mut report);
         let mut json = serde_json::to_value(&report)?;
@@ -741,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn write_all_writes_four_files_and_json_round_trips() -> anyhow::Result<()> {
+    fn write_all_writes_four_files_and_json_round_trips() -> Result<(), Box<dyn Error>> {
         let report = sample_report();
         let dir = std::env::temp_dir().join(format!("sonet-report-test-{}", std::process::id()));
         write_all(&report, &dir)?;

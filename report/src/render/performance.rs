@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Tone;
 use crate::analysis::{case_key, DEFAULT_RATIO_FLOOR, SONET_PREFIX};
-use crate::model::report::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use crate::model::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
 use crate::units::{count, duration, per_second, rate, size};
 
 /// The ratio below which a Sonet provider is flagged against the fastest peer.

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plotters::prelude::*;
 
-use crate::model::report::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use crate::model::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
 use crate::units::size;
 
 pub(crate) struct Plot {
