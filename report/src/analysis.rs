@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::claims::performance as claims;
+use crate::claims::{self, Evidence};
 use crate::model::{
     BaselineChange, Comparison, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance,
     HYBRID_OVERHEAD_LIMIT,
@@ -255,17 +255,10 @@ pub fn analyse(
         .collect();
 
     let defaults = default_checks(&by_case, context);
-    let claims = claims::claims(
-        &measurements,
-        &defaults,
-        &hybrid,
-        hybrid_threshold,
-        context.end_to_end,
-    );
 
-    Performance {
+    let mut performance = Performance {
         defaults,
-        claims,
+        claims: Vec::new(),
         profile: profile.to_owned(),
         profile_description,
         measurements,
@@ -276,7 +269,12 @@ pub fn analyse(
         baseline_changes: baseline_changes.map(|(_, c)| c).unwrap_or_default(),
         missing,
         end_to_end: context.end_to_end.to_vec(),
-    }
+    };
+    performance.claims = claims::judge(&Evidence {
+        performance: Some(&performance),
+        ..Evidence::default()
+    });
+    performance
 }
 
 /// The smallest measured size from which on every measured larger size keeps the hybrid

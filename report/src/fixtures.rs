@@ -1,13 +1,178 @@
-//! Reports, measurements and end-to-end runs for the tests of the analysis, the claims and the
-//! renderers.
+//! Reports, measurements, end-to-end runs and library evidence for the tests of the analysis,
+//! the claims and the renderers.
 
 use crate::analysis::{analyse, Context, CLASSICAL, ENVELOPE};
 use crate::model::report::Verdict;
 use crate::model::{
-    Backend, Case, Claim, CpuFeature, CrateVersion, EndToEndFigures, EndToEndRun, Environment,
-    FileStatus, LatencyFigures, Measurement, Outcome, Report, SetResult, Source, SuiteError,
-    SuiteRun, VectorCheck, VectorFileStatus, Verdict as ClaimVerdict,
+    AlgorithmSupport, Backend, Case, Claim, ClaimEvidence, CpuFeature, CrateVersion,
+    EndToEndFigures, EndToEndRun, EnvelopeOpened, EnvelopeRoundTrip, Environment, Family,
+    FileStatus, LatencyFigures, Lifecycle, Measurement, MlsCipherSuite, MlsEvidence, MlsLifecycle,
+    NonceSample, Outcome, ProviderSize, Quantity, Report, SetResult, SizeMeasurement, Source,
+    SuiteError, SuiteRun, VectorCheck, VectorFileStatus, Verdict as ClaimVerdict,
 };
+
+/// The verdict of claim `id`; panics if there is none.
+pub(crate) fn verdict(claims: &[Claim], id: &str) -> ClaimVerdict {
+    claims
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.verdict)
+        .unwrap_or_else(|| panic!("no claim {id}"))
+}
+
+/// The claim `id`; panics if there is none.
+pub(crate) fn claim<'a>(claims: &'a [Claim], id: &str) -> &'a Claim {
+    claims
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no claim {id}"))
+}
+
+/// The encoded sizes of FIPS 203 and FIPS 204 and of FN-DSA (padded signatures).
+fn standard_size(algorithm: &str, quantity: Quantity) -> u64 {
+    match (algorithm, quantity) {
+        ("ML-KEM-512", Quantity::KemPublicKey) => 800,
+        ("ML-KEM-512", Quantity::KemCiphertext) => 768,
+        ("ML-KEM-768", Quantity::KemPublicKey) => 1184,
+        ("ML-KEM-768", Quantity::KemCiphertext) => 1088,
+        ("ML-KEM-1024", _) => 1568,
+        ("ML-DSA-44", Quantity::SignaturePublicKey) => 1312,
+        ("ML-DSA-44", Quantity::Signature) => 2420,
+        ("ML-DSA-65", Quantity::SignaturePublicKey) => 1952,
+        ("ML-DSA-65", Quantity::Signature) => 3309,
+        ("ML-DSA-87", Quantity::SignaturePublicKey) => 2592,
+        ("ML-DSA-87", Quantity::Signature) => 4627,
+        ("FN-DSA-512", Quantity::SignaturePublicKey) => 897,
+        ("FN-DSA-512", Quantity::Signature) => 666,
+        ("FN-DSA-1024", Quantity::SignaturePublicKey) => 1793,
+        ("FN-DSA-1024", Quantity::Signature) => 1280,
+        other => panic!("no standard size for {other:?}"),
+    }
+}
+
+/// What the suites measure of a library in which everything works: the standards' sizes from
+/// rustcrypto and aws-lc (FN-DSA from rustcrypto alone), every SLH-DSA set, four envelope
+/// suites, distinct nonces, and all seven MLS suites with a clean lifecycle each.
+pub(crate) fn library_evidence() -> ClaimEvidence {
+    let both = || vec!["rustcrypto".to_owned(), "aws-lc".to_owned()];
+    let sizes = crate::claims::size_requests()
+        .into_iter()
+        .map(|(algorithm, quantity)| {
+            let providers: &[&str] = if algorithm.starts_with("FN-DSA") {
+                &["rustcrypto"]
+            } else {
+                &["rustcrypto", "aws-lc"]
+            };
+            SizeMeasurement {
+                algorithm: algorithm.to_owned(),
+                quantity,
+                providers: providers
+                    .iter()
+                    .map(|p| ProviderSize {
+                        provider: (*p).to_owned(),
+                        bytes: Ok(standard_size(algorithm, quantity)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let algorithm = |name: &str, family, providers: Vec<String>| AlgorithmSupport {
+        name: name.to_owned(),
+        family,
+        providers,
+    };
+    let mut algorithms = Vec::new();
+    for name in ["ML-KEM-512", "ML-KEM-768", "ML-KEM-1024"] {
+        algorithms.push(algorithm(name, Family::MlKem, both()));
+    }
+    for name in ["ML-DSA-44", "ML-DSA-65", "ML-DSA-87"] {
+        algorithms.push(algorithm(name, Family::MlDsa, both()));
+    }
+    for hash in ["SHA2", "SHAKE"] {
+        for set in ["128s", "128f", "192s", "192f", "256s", "256f"] {
+            let name = format!("SLH-DSA-{hash}-{set}");
+            algorithms.push(algorithm(&name, Family::SlhDsa, vec!["rustcrypto".into()]));
+        }
+    }
+    for name in ["FN-DSA-512", "FN-DSA-1024"] {
+        algorithms.push(algorithm(name, Family::FnDsa, vec!["rustcrypto".into()]));
+    }
+    let envelope = |suite: &str, kem: &str, enc: u64, aead: &str| EnvelopeRoundTrip {
+        suite: suite.to_owned(),
+        kem: kem.to_owned(),
+        opened: Ok(EnvelopeOpened {
+            encapsulation_bytes: enc,
+            aead: aead.to_owned(),
+        }),
+    };
+    let suites = [
+        "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
+        "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
+        "MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519",
+        "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448",
+        "MLS_256_DHKEMP521_AES256GCM_SHA512_P521",
+        "MLS_256_DHKEMX448_CHACHA20POLY1305_SHA512_Ed448",
+        "MLS_256_DHKEMP384_AES256GCM_SHA384_P384",
+    ];
+    ClaimEvidence {
+        sizes,
+        algorithms,
+        envelopes: vec![
+            envelope(
+                "X-Wing + HKDF-SHA256 + AES-256-GCM",
+                "X-Wing",
+                1120,
+                "AES-256-GCM",
+            ),
+            envelope(
+                "X-Wing + HKDF-SHA256 + ChaCha20-Poly1305",
+                "X-Wing",
+                1120,
+                "ChaCha20-Poly1305",
+            ),
+            envelope(
+                "ML-KEM-768 + HKDF-SHA256 + AES-256-GCM",
+                "ML-KEM-768",
+                1088,
+                "AES-256-GCM",
+            ),
+            envelope(
+                "ML-KEM-1024 + HKDF-SHA256 + AES-256-GCM",
+                "ML-KEM-1024",
+                1568,
+                "AES-256-GCM",
+            ),
+        ],
+        nonces: Ok(NonceSample {
+            envelopes: 1000,
+            distinct_nonces: 1000,
+            distinct_encapsulations: 1000,
+        }),
+        mls: MlsEvidence {
+            cipher_suites: suites
+                .iter()
+                .zip(1u16..)
+                .map(|(name, id)| MlsCipherSuite {
+                    name: (*name).to_owned(),
+                    id,
+                    supported: true,
+                })
+                .collect(),
+            lifecycles: suites
+                .iter()
+                .zip(1u16..)
+                .map(|(name, id)| MlsLifecycle {
+                    suite: (*name).to_owned(),
+                    id,
+                    outcome: Ok(Lifecycle {
+                        epochs: vec![1, 2, 3],
+                        secrets_rotate: true,
+                    }),
+                })
+                .collect(),
+        },
+    }
+}
 
 /// The quick profile's description, as `cargo xtask` gives it.
 pub(crate) const QUICK: &str = "quick profile: 0.2 s warm-up and 0.6 s measurement per \
@@ -346,6 +511,7 @@ pub(crate) fn sample_report() -> Report {
         suites: vec!["fips203".into(), "fips204".into(), "fips205".into()],
         sets: vec![kem_rc, kem_aws, dsa_rc],
         claims,
+        evidence: None,
         errors: vec![SuiteError {
             suite: "fips205".into(),
             error: "vector file missing".into(),

@@ -2,8 +2,8 @@
 //! its suite, vector set and provider.
 //!
 //! `cargo xtask verify` runs this same binary with `SONET_RESULTS_OUT` set, which makes it
-//! write the per-case results (plus the design-document claims) as JSON, and with
-//! `SONET_SUITES=fips203,fips204` to choose suites.
+//! write the per-case results (plus the design-document claims and the evidence they are judged
+//! from) as JSON, and with `SONET_SUITES=fips203,fips204` to choose suites.
 
 mod conformance {
     pub mod interop;
@@ -149,7 +149,9 @@ fn main() -> ExitCode {
         };
         sets.sort_by_key(|(index, _)| *index);
         run.sets = sets.into_iter().map(|(_, set)| set).collect();
-        run.claims = check_claims(&run.sets);
+        let (evidence, claims) = check_claims(&run.sets);
+        run.claims = claims;
+        run.evidence = Some(evidence);
         let json = match serde_json::to_string_pretty(&run) {
             Ok(json) => json,
             Err(e) => {

@@ -2,8 +2,10 @@
 //! the benchmarks' measurements and the end-to-end service runs.
 
 use crate::analysis::SONET_PREFIX;
-use crate::model::{Claim, Verdict};
-use crate::model::{DefaultCheck, EndToEndRun, HybridRow, Measurement, HYBRID_OVERHEAD_LIMIT};
+use crate::model::{
+    Claim, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance, Verdict,
+    HYBRID_OVERHEAD_LIMIT,
+};
 use crate::units::{count, duration, milliseconds, per_second};
 
 const CLAIM_SECTION: &str = "Performance Characteristics";
@@ -27,8 +29,19 @@ fn claim(
     }
 }
 
+/// The claims of "Performance Characteristics", in the order results.json lists them.
+pub(super) fn judge(performance: &Performance) -> Vec<Claim> {
+    claims(
+        &performance.measurements,
+        &performance.defaults,
+        &performance.hybrid,
+        performance.hybrid_threshold,
+        &performance.end_to_end,
+    )
+}
+
 /// The design document's performance statements, each with what this run measured.
-pub(crate) fn claims(
+fn claims(
     measurements: &[Measurement],
     defaults: &[DefaultCheck],
     hybrid: &[HybridRow],
