@@ -1,53 +1,109 @@
-//! Performance: runs the criterion benchmarks of `bench/` and reads criterion's estimates back;
-//! the report's analysis turns them into `bench.json` and the performance section.
+//! `cargo xtask bench`: runs the criterion benchmarks of `bench/` and the end-to-end service
+//! runs and reads their figures back; the report's analysis turns them into `bench.json` and
+//! the performance section (which `verify` also runs, in the quick profile).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::SystemTime;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Instant, SystemTime};
 
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
-
 use sonet_report::analysis::{analyse, case_key, Context};
-use sonet_report::model::{Measurement, Performance};
+use sonet_report::model::report::Verdict;
+use sonet_report::model::{Measurement, Performance, Report};
+use sonet_suites::manifest::Manifest;
+
+use crate::common::{
+    cargo, command_line, out_dir, rfc3339, target_dir, timestamp_folder, utc_now, workspace_root,
+    Flags, Profile, BENCH_TARGETS,
+};
+use crate::{end_to_end, environment, vectors};
 
 /// The file `bench/` writes next to criterion's output (`sonet_bench::DEFAULTS_FILE`).
 const DEFAULTS_FILE: &str = "sonet-defaults.json";
 
-/// How long to measure: `quick` is what `cargo xtask verify` runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Profile {
-    Quick,
-    Full,
-}
-
-impl Profile {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Quick => "quick",
-            Self::Full => "full",
+/// What a profile measures, for the report.
+pub fn describe(profile: Profile) -> String {
+    let criterion = match profile {
+        Profile::Quick => {
+            "quick profile: 0.2 s warm-up and 0.6 s measurement per benchmark, 10 samples; \
+             AES-256-GCM only; SLH-DSA 128f sets only; hybrid at 5 sizes"
         }
-    }
-
-    pub fn describe(self) -> String {
-        let criterion = match self {
-            Self::Quick => {
-                "quick profile: 0.2 s warm-up and 0.6 s measurement per benchmark, 10 samples; \
-                 AES-256-GCM only; SLH-DSA 128f sets only; hybrid at 5 sizes"
-            }
-            Self::Full => {
-                "full profile: 1 s warm-up and 3 s measurement per benchmark, 50 samples; every \
-                 parameter set"
-            }
-        };
-        format!("{criterion}; {}", crate::end_to_end::describe(self))
-    }
+        Profile::Full => {
+            "full profile: 1 s warm-up and 3 s measurement per benchmark, 50 samples; every \
+             parameter set"
+        }
+    };
+    format!("{criterion}; {}", end_to_end::describe(profile))
 }
 
-/// The criterion benchmark binaries of `bench/`.
-pub(crate) const BENCH_TARGETS: [&str; 4] = ["aead", "pqc", "hybrid", "mls"];
+/// `cargo xtask bench`: the full benchmark profile, written as bench.json and bench.md.
+pub fn command(args: &[String]) -> Result<ExitCode> {
+    let started = Instant::now();
+    let flags = Flags::parse(args, &["profile", "save-baseline", "baseline", "out"])?;
+    let profile = match flags.one("profile").as_deref() {
+        None | Some("full") => Profile::Full,
+        Some("quick") => Profile::Quick,
+        Some(other) => bail!("--profile takes quick or full (got {other:?})"),
+    };
+    let root = workspace_root();
+    let now = utc_now();
+    let out = out_dir(&flags, &root, format!("bench-{}", timestamp_folder(now)))?;
+    let manifest = Manifest::pinned()?;
+    let vectors_root = vectors::resolve_root(&manifest)?;
+    let options = RunOptions {
+        profile,
+        failing_providers: None,
+        save_baseline: flags.one("save-baseline"),
+        baseline: flags.one("baseline"),
+    };
+    eprintln!(
+        "==> benchmarks ({}; a cold build takes several minutes)",
+        describe(profile)
+    );
+    let performance = run(&root, &target_dir(&root), &vectors_root, &options)?;
+    let reasons = end_to_end::failures(&performance.end_to_end);
+    let report = Report {
+        schema: 1,
+        generated_at: rfc3339(now),
+        command: command_line("bench", args),
+        verdict: Verdict {
+            ok: reasons.is_empty(),
+            reasons,
+        },
+        environment: environment::collect(&root),
+        performance: Some(performance),
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+        ..Report::default()
+    };
+    let json = out.join("bench.json");
+    let markdown = out.join("bench.md");
+    std::fs::write(
+        &json,
+        serde_json::to_string_pretty(&report.performance).context("serialising bench.json")?,
+    )
+    .with_context(|| format!("writing {}", json.display()))?;
+    std::fs::write(
+        &markdown,
+        sonet_report::render::render_performance_markdown(&report),
+    )
+    .with_context(|| format!("writing {}", markdown.display()))?;
+    if let Some(performance) = &report.performance {
+        sonet_report::render::write_plots(performance, &out)?;
+    }
+    eprintln!("wrote {} and {}", json.display(), markdown.display());
+    if report.verdict.ok {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("verdict: FAIL");
+        for reason in &report.verdict.reasons {
+            eprintln!("  - {reason}");
+        }
+        Ok(ExitCode::FAILURE)
+    }
+}
 
 pub struct RunOptions {
     pub profile: Profile,
@@ -106,7 +162,7 @@ pub fn run(
 
     let home = criterion_home(target);
     let started = SystemTime::now();
-    let mut child = Command::new(super::cargo())
+    let mut child = Command::new(cargo())
         .current_dir(root)
         // `--workspace` resolves features as `cargo xtask test` and `verify` do, so the benchmarks
         // reuse their release build. The bench targets are named: `--benches` would also build
@@ -193,10 +249,10 @@ pub fn run(
          MLS clients in one process; figures in {})",
         target.join("loadgen").display()
     );
-    let end_to_end = crate::end_to_end::run(root, target, options.profile);
+    let end_to_end = end_to_end::run(root, target, options.profile);
     Ok(analyse(
         options.profile.name(),
-        options.profile.describe(),
+        describe(options.profile),
         measurements,
         &Context {
             baseline: baseline.as_ref().map(|(n, m)| (n.as_str(), m.as_slice())),
@@ -316,9 +372,7 @@ mod tests {
 
     #[test]
     fn the_profile_describes_the_end_to_end_runs() {
-        assert!(Profile::Quick
-            .describe()
-            .contains("end to end: sonet loadgen"));
+        assert!(describe(Profile::Quick).contains("end to end: sonet loadgen"));
     }
 
     #[test]

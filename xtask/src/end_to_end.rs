@@ -15,15 +15,14 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
-use crate::bench::Profile;
+use crate::broker;
+use crate::common::{cargo, Profile, BENCH_TARGETS};
 pub use sonet_report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
 use sonet_report::units::count;
 
 /// The buses, in report order.
 pub const EMBEDDED: &str = "embedded";
 pub const KAFKA: &str = "kafka";
-/// Why the Kafka runs are skipped when no broker runs.
-pub const NO_BROKER: &str = "no broker: cargo xtask broker start";
 /// A run that takes longer than this is stopped and reported as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How many of loadgen's last stderr lines a failure quotes.
@@ -100,7 +99,7 @@ fn planned(bus: &str, brokers: Option<&str>, shape: Shape) -> EndToEndRun {
 /// cannot happen is a failed run (or, for Kafka without a broker, a run not run) with the reason.
 pub fn run(root: &Path, target: &Path, profile: Profile) -> Vec<EndToEndRun> {
     let shapes = shapes(profile);
-    let kafka = crate::broker::kafka_brokers(root);
+    let kafka = broker::kafka_brokers(root);
     match &kafka {
         Ok(brokers) => eprintln!("  Kafka bus: {brokers}"),
         Err(reason) => eprintln!("  Kafka bus: not run ({reason})"),
@@ -159,14 +158,10 @@ pub fn run(root: &Path, target: &Path, profile: Profile) -> Vec<EndToEndRun> {
 /// so this reuses their release build (after `cargo bench` they are fresh) instead of building
 /// the dependencies a second time with other features.
 fn build_sonet(root: &Path) -> Result<PathBuf> {
-    let mut child = Command::new(crate::cargo())
+    let mut child = Command::new(cargo())
         .current_dir(root)
         .args(["build", "--release", "--workspace", "--bin", "sonet"])
-        .args(
-            crate::bench::BENCH_TARGETS
-                .iter()
-                .flat_map(|t| ["--bench", t]),
-        )
+        .args(BENCH_TARGETS.iter().flat_map(|t| ["--bench", t]))
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .spawn()
@@ -496,6 +491,7 @@ pub fn failures(runs: &[EndToEndRun]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::NO_BROKER;
 
     /// A loadgen `--json` file as `sonet loadgen` writes it.
     fn sample_json(groups: u64, messages_per_second: f64, lost: u64) -> String {
