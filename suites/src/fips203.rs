@@ -7,10 +7,10 @@ use std::io::Read as _;
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake128;
 use sonet::crypto::{Kem, KemAlgorithm, Provider};
+use sonet_report::model::SetResult;
 
 use crate::formats::acvp::{self, AcvpCase};
 use crate::formats::wycheproof::{self, WycheproofCase};
-use crate::results::SetResult;
 use crate::runner::{
     expect_eq, expect_rejected, hex_array, hex_field, providers_for, record, str_field, tc_id,
     CaseError, CaseResult, Job, Suite,

@@ -3,10 +3,10 @@
 
 use serde_json::Value;
 use sonet::crypto::{Provider, Signature, SignatureAlgorithm, SignedMessage, SigningRandomness};
+use sonet_report::model::SetResult;
 
 use crate::formats::acvp::{self, AcvpCase};
 use crate::formats::wycheproof::{self, WycheproofCase};
-use crate::results::SetResult;
 use crate::runner::{
     expect_eq, hex_field, providers_for, record, str_field, tc_id, CaseError, CaseResult, Job,
     Suite,

@@ -3,9 +3,9 @@
 //! belong to its public key.
 
 use sonet::crypto::falcon::{self, FalconParams};
+use sonet_report::model::SetResult;
 
 use crate::formats::rsp::{declared_records, parse_rsp, RspRecord};
-use crate::results::SetResult;
 use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 

@@ -4,9 +4,9 @@
 use serde_json::Value;
 use sonet::crypto::kdf::{HashAlgorithm, Hkdf, KdfError};
 use sonet::crypto::Provider;
+use sonet_report::model::SetResult;
 
 use crate::formats::wycheproof::{self, WycheproofCase};
-use crate::results::SetResult;
 use crate::runner::{
     expect_eq, hex_field, providers_for, record, CaseError, CaseResult, Job, Suite,
 };

@@ -10,8 +10,8 @@ use sonet::hybrid::hpke::{
     self, HpkeError, Mode, Psk, ReceiverContext, ReceiverInputs, SenderContext, SenderInputs,
     Suite as HpkeSuite,
 };
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 

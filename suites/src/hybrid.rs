@@ -10,8 +10,8 @@ use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake256;
 use sonet::crypto::{self, Signature};
 use sonet::hybrid::envelope::{self, Envelope, EnvelopeSuite, Sender, SIGNATURE_ALGORITHM};
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_text, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::read_own;
 

@@ -10,8 +10,8 @@ use sha3::{Digest, Sha3_256, Shake256};
 use sonet::crypto::{
     KemAlgorithm, PqcError, Provider, SignatureAlgorithm, SignedMessage, SigningRandomness,
 };
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{
     expect_eq, hex_text, providers_for, record, CaseError, CaseResult, Job, Suite,
 };

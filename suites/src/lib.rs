@@ -1,12 +1,12 @@
 //! Sonet's conformance suites.
 //!
 //! One module per suite (`fips203`, …, `rfc9420`), the vector-format readers they share
-//! (`formats`), the runner, and the design-document claims. The results and manifest models are
-//! always available (xtask reads them); the suites themselves, which drive the `sonet` library,
-//! sit behind the default `runner` feature.
+//! (`formats`), the runner, and the measurements the design-document claims are judged from
+//! (`claims`). The manifest model is always available (xtask reads it); the suites themselves,
+//! which drive the `sonet` library, sit behind the default `runner` feature. The results model
+//! they write is `sonet-report`'s.
 
 pub mod manifest;
-pub mod results;
 pub mod rng;
 
 #[cfg(feature = "runner")]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::results::Source;
+use sonet_report::model::Source;
 
 /// The manifest committed with the source, so a build always checks against the pins it was
 /// written for.

@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 use sonet::crypto::{PqcError, Provider};
+use sonet_report::model::{Case, Outcome, SetResult};
 
-use crate::results::{Case, Outcome, SetResult};
 use crate::vectors::VectorStore;
 
 type JobFn = Box<dyn FnOnce(&VectorStore, &mut SetResult) -> Result<(), String> + Send>;

@@ -1,9 +1,9 @@
 //! Reading pinned vector files: every read is checked against the manifest first.
 
+use sonet_report::model::Source;
 use std::path::{Path, PathBuf};
 
 use crate::manifest::{read_checked, Manifest, VectorFileError};
-use crate::results::Source;
 
 /// The environment variable naming the vector root.
 pub const VECTORS_ENV: &str = "SONET_VECTORS";

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 use sonet::hybrid::xwing;
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 

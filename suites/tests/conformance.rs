@@ -2,8 +2,8 @@
 //! its suite, vector set and provider.
 //!
 //! `cargo xtask verify` runs this same binary with `SONET_RESULTS_OUT` set, which makes it
-//! write the per-case results (plus the design-document claims) as JSON, and with
-//! `SONET_SUITES=fips203,fips204` to choose suites.
+//! write the per-case results (plus the design-document claims and the evidence they are judged
+//! from) as JSON, and with `SONET_SUITES=fips203,fips204` to choose suites.
 
 mod conformance {
     pub mod interop;
@@ -16,9 +16,9 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use sonet_report::model::{SetResult, SuiteError, SuiteRun};
 use sonet_suites::claims::check_claims;
 use sonet_suites::kats;
-use sonet_suites::results::{SetResult, SuiteError, SuiteRun};
 use sonet_suites::runner::Job;
 use sonet_suites::vectors::VectorStore;
 
@@ -40,7 +40,7 @@ fn failure_summary(result: &SetResult) -> String {
     let failed: Vec<_> = result
         .cases
         .iter()
-        .filter(|c| c.outcome == sonet_suites::results::Outcome::Fail)
+        .filter(|c| c.outcome == sonet_report::model::Outcome::Fail)
         .collect();
     for case in failed.iter().take(5) {
         lines.push(format!(
@@ -149,7 +149,9 @@ fn main() -> ExitCode {
         };
         sets.sort_by_key(|(index, _)| *index);
         run.sets = sets.into_iter().map(|(_, set)| set).collect();
-        run.claims = check_claims(&run.sets);
+        let (evidence, claims) = check_claims(&run.sets);
+        run.claims = claims;
+        run.evidence = Some(evidence);
         let json = match serde_json::to_string_pretty(&run) {
             Ok(json) => json,
             Err(e) => {

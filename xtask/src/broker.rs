@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::{cargo, target_dir, workspace_root, Flags};
+use crate::common::{cargo, target_dir, workspace_root, Flags, NO_BROKER};
 
 pub const TANSU_VERSION: &str = "0.6.0";
 /// `dynostore` brings the (default) memory engine, `libsql` the SQLite one used here.
@@ -236,8 +236,8 @@ pub fn kafka_brokers(root: &Path) -> Result<String, String> {
                 broker.addr()
             )),
         },
-        Ok(None) => Err(crate::end_to_end::NO_BROKER.to_owned()),
-        Err(e) => Err(format!("{} ({e:#})", crate::end_to_end::NO_BROKER)),
+        Ok(None) => Err(NO_BROKER.to_owned()),
+        Err(e) => Err(format!("{} ({e:#})", NO_BROKER)),
     }
 }
 

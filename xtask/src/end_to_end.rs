@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 
-use crate::bench::Profile;
-pub use crate::report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
+use crate::broker;
+use crate::common::{cargo, Profile, BENCH_TARGETS};
+pub use sonet_report::model::{EndToEndFigures, EndToEndRun, LatencyFigures};
+use sonet_report::units::count;
 
 /// The buses, in report order.
 pub const EMBEDDED: &str = "embedded";
 pub const KAFKA: &str = "kafka";
-/// Why the Kafka runs are skipped when no broker runs.
-pub const NO_BROKER: &str = "no broker: cargo xtask broker start";
 /// A run that takes longer than this is stopped and reported as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// How many of loadgen's last stderr lines a failure quotes.
@@ -99,7 +99,7 @@ fn planned(bus: &str, brokers: Option<&str>, shape: Shape) -> EndToEndRun {
 /// cannot happen is a failed run (or, for Kafka without a broker, a run not run) with the reason.
 pub fn run(root: &Path, target: &Path, profile: Profile) -> Vec<EndToEndRun> {
     let shapes = shapes(profile);
-    let kafka = crate::broker::kafka_brokers(root);
+    let kafka = broker::kafka_brokers(root);
     match &kafka {
         Ok(brokers) => eprintln!("  Kafka bus: {brokers}"),
         Err(reason) => eprintln!("  Kafka bus: not run ({reason})"),
@@ -158,14 +158,10 @@ pub fn run(root: &Path, target: &Path, profile: Profile) -> Vec<EndToEndRun> {
 /// so this reuses their release build (after `cargo bench` they are fresh) instead of building
 /// the dependencies a second time with other features.
 fn build_sonet(root: &Path) -> Result<PathBuf> {
-    let mut child = Command::new(crate::cargo())
+    let mut child = Command::new(cargo())
         .current_dir(root)
         .args(["build", "--release", "--workspace", "--bin", "sonet"])
-        .args(
-            crate::bench::BENCH_TARGETS
-                .iter()
-                .flat_map(|t| ["--bench", t]),
-        )
+        .args(BENCH_TARGETS.iter().flat_map(|t| ["--bench", t]))
         .arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped())
         .spawn()
@@ -448,26 +444,6 @@ pub fn parse(bytes: &[u8], run: &mut EndToEndRun) -> Result<EndToEndFigures> {
     })
 }
 
-/// "1,234" (rounded).
-pub fn count(value: f64) -> String {
-    let rounded = value.round();
-    if !rounded.is_finite() {
-        return "—".to_owned();
-    }
-    let digits = format!("{:.0}", rounded.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if rounded < 0.0 {
-        out.insert(0, '-');
-    }
-    out
-}
-
 /// The progress line's text after the run's label.
 fn progress_line(run: &EndToEndRun) -> String {
     let verdict = if run.ok {
@@ -513,11 +489,12 @@ pub fn failures(runs: &[EndToEndRun]) -> Vec<String> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
+    use crate::common::NO_BROKER;
 
     /// A loadgen `--json` file as `sonet loadgen` writes it.
-    pub(crate) fn sample_json(groups: u64, messages_per_second: f64, lost: u64) -> String {
+    fn sample_json(groups: u64, messages_per_second: f64, lost: u64) -> String {
         let ok = lost == 0;
         format!(
             r#"{{
@@ -560,7 +537,7 @@ pub(crate) mod tests {
         )
     }
 
-    pub(crate) fn shape(groups: u64) -> Shape {
+    fn shape(groups: u64) -> Shape {
         Shape {
             groups,
             members: 3,
@@ -568,17 +545,8 @@ pub(crate) mod tests {
         }
     }
 
-    /// A run as [`run`] records it from a loadgen JSON file, loadgen's exit status agreeing.
-    pub(crate) fn run_from(bus: &str, json: &str, groups: u64) -> EndToEndRun {
-        let mut run = planned(bus, None, shape(groups));
-        let figures = parse(json.as_bytes(), &mut run).unwrap();
-        run.ok = figures.lost == 0 && run.errors.is_empty();
-        run.figures = Some(figures);
-        run
-    }
-
     /// A planned run that did not happen.
-    pub(crate) fn not_run(bus: &str, groups: u64, reason: &str) -> EndToEndRun {
+    fn not_run(bus: &str, groups: u64, reason: &str) -> EndToEndRun {
         let mut run = planned(bus, None, shape(groups));
         run.not_run = Some(reason.to_owned());
         run
@@ -682,13 +650,5 @@ pub(crate) mod tests {
             "setup done in 0.02 s; sending 1000 message(s) per group"
         ));
         assert!(!is_log_line("[   2.0 s] sent 1000/1000 (500/s)"));
-    }
-
-    #[test]
-    fn counts_have_thousands_separators() {
-        assert_eq!(count(1209.6), "1,210");
-        assert_eq!(count(999.0), "999");
-        assert_eq!(count(1_234_567.0), "1,234,567");
-        assert_eq!(count(0.2), "0");
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::report::{Backend, CpuFeature, CrateVersion, Environment};
+use sonet_report::model::{Backend, CpuFeature, CrateVersion, Environment};
 
 /// CPU flags that change which code paths the implementations under test take.
 const FEATURES: [(&str, &str); 8] = [

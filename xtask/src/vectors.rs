@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use sonet_suites::manifest::{read_checked, Entry, Manifest, Unpack, VectorFileError};
 
-use crate::report::{FileStatus, VectorCheck, VectorFileStatus};
+use sonet_report::model::{FileStatus, VectorCheck, VectorFileStatus};
 
 pub const VECTORS_ENV: &str = "SONET_VECTORS";
 /// Where upstream files are downloaded from: `{base}/{repo}/{commit}/{upstream_path}`.

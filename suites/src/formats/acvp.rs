@@ -1,8 +1,8 @@
 //! NIST ACVP JSON: a prompt (inputs) joined with its expected results by tgId and tcId.
 
 use serde_json::Value;
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{hex_field, CaseError};
 use crate::vectors::VectorStore;
 

@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use sonet::crypto::Provider;
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::{CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 

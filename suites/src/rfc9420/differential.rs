@@ -18,8 +18,8 @@ use sonet::mls::{
     create_group, join_from_welcome, CipherSuite, Client, Group, GroupConfig, GroupEvent,
     GroupOptions, JoinOptions,
 };
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::rng::SplitMix64;
 use crate::runner::{record, CaseError, CaseResult, Job};
 

@@ -11,9 +11,9 @@ use openmls::prelude::{
 };
 use serde_json::Value;
 use sonet::mls::{inspect_welcome, run_passive_client, MlsError, PassiveClientCase};
+use sonet_report::model::SetResult;
 
 use super::files::{read_cases, suite_params};
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, str_field, CaseError, CaseResult};
 use crate::vectors::VectorStore;
 

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 use sonet::mls::CipherSuite;
+use sonet_report::model::SetResult;
 
-use crate::results::SetResult;
 use crate::runner::CaseError;
 use crate::vectors::VectorStore;
 

@@ -14,9 +14,9 @@ use sonet::mls::reference::structures::{
 use sonet::mls::reference::transcript;
 use sonet::mls::reference::{labeled, passive, tree_math, ReferenceError};
 use sonet::secret::SecretBytes;
+use sonet_report::model::SetResult;
 
 use super::files::{field, read_cases, text_field, u64_field};
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 

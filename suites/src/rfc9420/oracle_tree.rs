@@ -8,11 +8,11 @@ use sonet::mls::reference::structures::{self, Codec, MessageField, MlsMessage, N
 use sonet::mls::reference::structures::{GroupContext, UpdatePath, PROTOCOL_VERSION_MLS10};
 use sonet::mls::reference::tree::RatchetTree;
 use sonet::mls::reference::{labeled, treekem};
+use sonet_report::model::SetResult;
 use std::collections::BTreeMap;
 
 use super::files::{field, read_cases, u64_field};
 use super::oracle::{oracle, per_suite_set, PROVIDER};
-use crate::results::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 

@@ -23,7 +23,7 @@
 //! interoperability failure, and left out of this suite.
 
 use sonet::mls::CipherSuite;
-use sonet_suites::results::SetResult;
+use sonet_report::model::SetResult;
 use sonet_suites::rng::SplitMix64;
 use sonet_suites::runner::{record, CaseError, Job, Suite};
 

@@ -40,7 +40,7 @@ use sonet::service::proto::{
     SubmitCommitRequest, VerifyRequest,
 };
 use sonet::service::{self, RunningServer, Settings};
-use sonet_suites::results::SetResult;
+use sonet_report::model::SetResult;
 use sonet_suites::runner::{record, CaseError, Job, Suite};
 use tonic::transport::Channel;
 use tonic::{Code, Status};

@@ -1,11 +1,11 @@
-//! The compliance report: the model (`results.json`) and its three renderings — a self-contained
-//! `index.html` for reviewers, `report.md` for a pull-request comment and `junit.xml` for CI.
+//! The compliance report's renderings of the model (`results.json`): a self-contained
+//! `index.html` for reviewers, `report.md` for a pull-request comment, `junit.xml` for CI, and
+//! the performance plots.
 //!
 //! The renderers never drop a result silently: every failed case is listed (up to a stated cap,
 //! with the total), every unsupported case is counted under its reason, and a verdict recorded as
 //! PASS is shown as FAIL, with the reasons, if the results it summarises contain problems.
 
-pub mod model;
 pub(crate) mod performance;
 pub(crate) mod plots;
 
@@ -14,28 +14,56 @@ mod junit;
 mod markdown;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-use sonet_suites::results::{Case, Claim, Counts, Outcome, SetResult, Verdict as ClaimVerdict};
+use crate::model::{
+    Case, Claim, Counts, FileStatus, Outcome, Performance, Report, SetResult, VectorFileStatus,
+    Verdict as ClaimVerdict,
+};
 
 pub use html::render_html;
 pub use junit::render_junit;
 pub use markdown::{render_markdown, render_performance_markdown};
-pub use model::*;
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("creating report folder {}", path.display())]
+    CreateFolder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("serialising {file}")]
+    Serialise {
+        file: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("writing {}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn write(path: PathBuf, contents: impl AsRef<[u8]>) -> Result<(), WriteError> {
+    std::fs::write(&path, contents).map_err(|source| WriteError::Write { path, source })
+}
+
+/// `value` as pretty-printed JSON, for `file`.
+fn to_json(file: &'static str, value: &impl serde::Serialize) -> Result<String, WriteError> {
+    serde_json::to_string_pretty(value).map_err(|source| WriteError::Serialise { file, source })
+}
 
 /// Writes `results.json`, `report.md`, `junit.xml` and `index.html` into `dir` (created if absent).
-pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating report folder {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(report).context("serialising results.json")?;
+pub fn write_all(report: &Report, dir: &Path) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError::CreateFolder {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let json = to_json("results.json", report)?;
     if let Some(performance) = &report.performance {
-        let path = dir.join("bench.json");
-        let bench = serde_json::to_string_pretty(performance).context("serialising bench.json")?;
-        std::fs::write(&path, bench).with_context(|| format!("writing {}", path.display()))?;
-        let path = dir.join("bench.md");
-        std::fs::write(&path, render_performance_markdown(report))
-            .with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join("bench.json"), to_json("bench.json", performance)?)?;
+        write(dir.join("bench.md"), render_performance_markdown(report))?;
         write_plots(performance, dir)?;
     }
     let outputs = [
@@ -45,17 +73,15 @@ pub fn write_all(report: &Report, dir: &Path) -> anyhow::Result<()> {
         ("index.html", render_html(report)),
     ];
     for (name, text) in outputs {
-        let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join(name), text)?;
     }
     Ok(())
 }
 
 /// Writes every performance plot beside the report as `plot-*.svg`.
-pub fn write_plots(performance: &Performance, dir: &Path) -> anyhow::Result<()> {
+pub fn write_plots(performance: &Performance, dir: &Path) -> Result<(), WriteError> {
     for plot in plots::plots(performance) {
-        let path = dir.join(&plot.file);
-        std::fs::write(&path, &plot.svg).with_context(|| format!("writing {}", path.display()))?;
+        write(dir.join(&plot.file), &plot.svg)?;
     }
     Ok(())
 }
@@ -193,9 +219,9 @@ impl<'a> Overview<'a> {
         // Suites in run order, parameter sets by family then numerically (512 before 1024).
         rows.sort_by(|a, b| {
             let position = |suite: &str| suites.iter().position(|s| *s == suite);
-            position(&a.0)
-                .cmp(&position(&b.0))
-                .then_with(|| natural_key(&a.1).cmp(&natural_key(&b.1)))
+            position(&a.0).cmp(&position(&b.0)).then_with(|| {
+                crate::analysis::natural_key(&a.1).cmp(&crate::analysis::natural_key(&b.1))
+            })
         });
 
         let mut empty_suites = Vec::new();
@@ -577,340 +603,13 @@ pub(crate) fn cases_read(set: &SetResult) -> String {
     }
 }
 
-/// Adds an `rfc9420` file (one passing suite-1 case, one unsupported suite-4 case) and an
-/// `interop` scenario (a failing suite-2 step) to `report`, and an MLS claim.
-#[cfg(test)]
-pub(crate) fn add_mls_sets(report: &mut Report) {
-    let case = |id: &str, params: &str, outcome: Outcome| Case {
-        id: id.into(),
-        params: params.into(),
-        kind: "passive-client".into(),
-        outcome,
-        detail: "d".into(),
-    };
-    let mut vectors = SetResult::new("rfc9420", "mls/passive-client-welcome.json", "openmls");
-    vectors.push(case(
-        "case 0",
-        "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
-        Outcome::Pass,
-    ));
-    vectors.push(case(
-        "case 1",
-        "MLS_256_DHKEMX448_AES256GCM_SHA512_Ed448",
-        Outcome::Unsupported,
-    ));
-    vectors.finish();
-    let mut interop = SetResult::new("interop", "sonet-creates", "mls-rs/rustcrypto");
-    interop.push(case(
-        "2 add",
-        "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
-        Outcome::Fail,
-    ));
-    interop.push(case("3 send", "cipher suite 99", Outcome::Pass));
-    interop.finish();
-    report
-        .run
-        .suites
-        .extend(["rfc9420".into(), "interop".into()]);
-    report.run.sets.extend([vectors, interop]);
-    report.run.claims.push(Claim {
-        id: "mls-epoch-rotation".into(),
-        quote: "epoch-based key rotation".into(),
-        section: "1. Full MLS (RFC 9420) Protocol Implementation".into(),
-        claimed: "keys rotate every epoch".into(),
-        measured: "exported secrets differ in all 4 epochs".into(),
-        verdict: ClaimVerdict::Confirmed,
-        reason: "three-member lifecycle".into(),
-    });
-}
-
-/// Adds a performance section with the end-to-end benchmark: an embedded-bus run (losing `lost`
-/// messages) and a Kafka run not run for want of a broker, with the throughput claim.
-#[cfg(test)]
-pub(crate) fn add_end_to_end(report: &mut Report, lost: u64) {
-    use crate::end_to_end::tests::{not_run, run_from, sample_json};
-    let runs = vec![
-        run_from("embedded", &sample_json(1, 1209.6, lost), 1),
-        not_run("kafka", 1, crate::end_to_end::NO_BROKER),
-    ];
-    let perf = crate::bench::analyse(
-        crate::bench::Profile::Quick,
-        Vec::new(),
-        &crate::bench::Context {
-            end_to_end: &runs,
-            ..Default::default()
-        },
-    );
-    report.run.claims.extend(
-        perf.claims
-            .iter()
-            .filter(|c| c.id == "perf-mls-throughput")
-            .cloned(),
-    );
-    report.performance = Some(perf);
-}
-
-/// Adds a quick-profile performance section: an AEAD comparison in which Sonet is slower than
-/// ring, ML-KEM keygen, and a hybrid pair.
-#[cfg(test)]
-pub(crate) fn add_performance(report: &mut Report) {
-    let m =
-        |group: &str, implementation: &str, parameter: Option<&str>, ns: f64, bytes| Measurement {
-            group: group.into(),
-            implementation: implementation.into(),
-            parameter: parameter.map(str::to_owned),
-            mean_ns: ns,
-            lower_ns: ns * 0.95,
-            upper_ns: ns * 1.05,
-            bytes,
-            elements: None,
-        };
-    let measurements = vec![
-        m(
-            "aead/AES-256-GCM/seal",
-            "sonet/rustcrypto",
-            Some("16384"),
-            8_000.0,
-            Some(16384),
-        ),
-        m(
-            "aead/AES-256-GCM/seal",
-            "ring",
-            Some("16384"),
-            2_000.0,
-            Some(16384),
-        ),
-        m(
-            "kem/ML-KEM-768/keygen",
-            "sonet/aws-lc",
-            None,
-            16_000.0,
-            None,
-        ),
-        m("kem/ML-KEM-768/keygen", "libcrux", None, 20_000.0, None),
-        m(
-            "hybrid/seal",
-            crate::bench::ENVELOPE,
-            Some("1024"),
-            120_000.0,
-            Some(1024),
-        ),
-        m(
-            "hybrid/seal",
-            crate::bench::CLASSICAL,
-            Some("1024"),
-            60_000.0,
-            Some(1024),
-        ),
-    ];
-    let defaults = [("kem/ML-KEM-768".to_owned(), "sonet/aws-lc".to_owned())].into();
-    report.performance = Some(crate::bench::analyse(
-        crate::bench::Profile::Quick,
-        measurements,
-        &crate::bench::Context {
-            defaults: &defaults,
-            ..Default::default()
-        },
-    ));
-}
-
-/// A small but complete report for the renderers' tests: two suites, two providers, a pass, a
-/// fail (with an injection attempt in its detail), unsupported cases, a set error, a suite error,
-/// a claim of each verdict and an altered vector file.
-#[cfg(test)]
-pub(crate) fn sample_report() -> Report {
-    use sonet_suites::results::{Source, SuiteError, SuiteRun};
-
-    fn case(id: &str, params: &str, kind: &str, outcome: Outcome, detail: &str) -> Case {
-        Case {
-            id: id.into(),
-            params: params.into(),
-            kind: kind.into(),
-            outcome,
-            detail: detail.into(),
-        }
-    }
-    fn source(file: &str) -> Source {
-        Source {
-            file: file.into(),
-            repo: "C2SP/wycheproof".into(),
-            commit: "0123456789abcdef0123456789abcdef01234567".into(),
-            upstream_path: format!("testvectors_v1/{file}"),
-            sha256: "ab".repeat(32),
-        }
-    }
-
-    let mut kem_rc = SetResult::new("fips203", "mlkem_768_test.json", "rustcrypto");
-    kem_rc.sources = vec![source("mlkem_768_test.json")];
-    kem_rc.expected_cases = Some(3);
-    kem_rc.push(case(
-        "tcId 1",
-        "ML-KEM-768",
-        "decaps",
-        Outcome::Pass,
-        "shared secret",
-    ));
-    kem_rc.push(case(
-        "tcId 2",
-        "ML-KEM-768",
-        "decaps",
-        Outcome::Fail,
-        "<script>alert('x')</script> & \"quoted\" | piped\u{1}",
-    ));
-    kem_rc.push(case(
-        "tcId 3",
-        "ML-KEM-768",
-        "encaps",
-        Outcome::Unsupported,
-        "deterministic encapsulation not exposed",
-    ));
-    kem_rc.elapsed_ms = 1_250;
-    kem_rc.finish();
-
-    let mut kem_aws = SetResult::new("fips203", "mlkem_768_test.json", "aws-lc");
-    kem_aws.sources = vec![source("mlkem_768_test.json")];
-    kem_aws.expected_cases = Some(3);
-    kem_aws.push(case("tcId 1", "ML-KEM-768", "decaps", Outcome::Pass, ""));
-    kem_aws.push(case("tcId 2", "ML-KEM-768", "decaps", Outcome::Pass, ""));
-    kem_aws.push(case("tcId 3", "ML-KEM-768", "encaps", Outcome::Pass, ""));
-    kem_aws.elapsed_ms = 40;
-    kem_aws.finish();
-
-    let mut dsa_rc = SetResult::new("fips204", "mldsa_44_verify_test.json", "rustcrypto");
-    dsa_rc.sources = vec![source("mldsa_44_verify_test.json")];
-    dsa_rc.expected_cases = Some(4);
-    dsa_rc.push(case("tcId 7", "ML-DSA-44", "verify", Outcome::Pass, ""));
-    dsa_rc.push(case(
-        "tcId 8",
-        "ML-DSA-44",
-        "verify",
-        Outcome::Unsupported,
-        "external mu not supported",
-    ));
-    dsa_rc.push(case(
-        "tcId 9",
-        "ML-DSA-44",
-        "verify",
-        Outcome::Unsupported,
-        "external mu not supported",
-    ));
-    dsa_rc.elapsed_ms = 75_000;
-    dsa_rc.finish(); // 3 read, 4 declared: a set error
-
-    let claims = vec![
-        Claim {
-            id: "kyber-768-public-key".into(),
-            quote: "Kyber-768: 1184-byte public keys".into(),
-            section: "2. NIST PQC Algorithm Integration".into(),
-            claimed: "1184 bytes".into(),
-            measured: "1184 bytes (rustcrypto, aws-lc)".into(),
-            verdict: ClaimVerdict::Confirmed,
-            reason: "measured from generated keys".into(),
-        },
-        Claim {
-            id: "dilithium-2-signature".into(),
-            quote: "Dilithium-2: 2701-byte signatures".into(),
-            section: "2. NIST PQC Algorithm Integration".into(),
-            claimed: "2701 bytes".into(),
-            measured: "2420 bytes".into(),
-            verdict: ClaimVerdict::Refuted,
-            reason: "ML-DSA-44 signatures are 2420 bytes".into(),
-        },
-        Claim {
-            id: "mls-group-size".into(),
-            quote: "MLS scales to 10k members".into(),
-            section: "4. MLS".into(),
-            claimed: "10000 members".into(),
-            measured: String::new(),
-            verdict: ClaimVerdict::NotVerified,
-            reason: "MLS is not part of this stage".into(),
-        },
-    ];
-
-    let run = SuiteRun {
-        suites: vec!["fips203".into(), "fips204".into(), "fips205".into()],
-        sets: vec![kem_rc, kem_aws, dsa_rc],
-        claims,
-        errors: vec![SuiteError {
-            suite: "fips205".into(),
-            error: "vector file missing".into(),
-        }],
-    };
-
-    Report {
-        schema: 1,
-        generated_at: "2025-01-01T00:00:00Z".into(),
-        command: "cargo xtask verify".into(),
-        verdict: Verdict {
-            ok: false,
-            reasons: vec!["1 case failed".into(), "1 vector file altered".into()],
-        },
-        environment: Environment {
-            cpu_model: "Test CPU @ 3.0GHz".into(),
-            cpu_features: vec![
-                CpuFeature {
-                    flag: "aes".into(),
-                    label: "AES-NI".into(),
-                    present: true,
-                },
-                CpuFeature {
-                    flag: "avx512f".into(),
-                    label: "AVX-512".into(),
-                    present: false,
-                },
-            ],
-            cores: 8,
-            os: "Linux 6.1".into(),
-            rustc: "rustc 1.87.0".into(),
-            git_revision: "fedcba9876543210fedcba9876543210fedcba98".into(),
-            git_dirty: true,
-            profile: "release".into(),
-            crates: vec![CrateVersion {
-                name: "ml-kem".into(),
-                version: "0.3.4".into(),
-            }],
-            rustflags: "-C target-cpu=native".into(),
-            backends: vec![Backend {
-                implementation: "RustCrypto aes + ghash".into(),
-                selected: "AES-NI and PCLMULQDQ intrinsics (runtime-detected)".into(),
-            }],
-        },
-        vectors: VectorCheck {
-            root: "/cache/vectors".into(),
-            files: vec![
-                VectorFileStatus {
-                    path: "wycheproof/mlkem_768_test.json".into(),
-                    repo: "C2SP/wycheproof".into(),
-                    commit: "0123456789abcdef0123456789abcdef01234567".into(),
-                    upstream_path: "testvectors_v1/mlkem_768_test.json".into(),
-                    sha256: "ab".repeat(32),
-                    size: 1234,
-                    license: "Apache-2.0".into(),
-                    status: FileStatus::Ok,
-                    detail: String::new(),
-                },
-                VectorFileStatus {
-                    path: "acvp/ML-DSA-sigVer.json".into(),
-                    repo: "https://github.com/usnistgov/ACVP-Server".into(),
-                    commit: "89abcdef0123456789abcdef0123456789abcdef".into(),
-                    upstream_path: "gen-val/json-files/ML-DSA-sigVer-FIPS204/prompt.json".into(),
-                    sha256: "cd".repeat(32),
-                    size: 99,
-                    license: "NIST public domain".into(),
-                    status: FileStatus::Altered,
-                    detail: "expected sha256 cdcd…, found 0000…".into(),
-                },
-            ],
-        },
-        run,
-        performance: None,
-        elapsed_seconds: 81.5,
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::error::Error;
+
     use super::*;
+    use crate::fixtures::{add_end_to_end, add_mls_sets, add_performance, sample_report};
+    use crate::model::report::Verdict;
 
     #[test]
     fn overview_counts_and_groups() {
@@ -1036,7 +735,7 @@ mod tests {
     }
 
     #[test]
-    fn an_older_results_json_without_end_to_end_runs_is_read() -> anyhow::Result<()> {
+    fn an_older_results_json_without_end_to_end_runs_is_read() -> Result<(), Box<dyn Error>> {
         let mut report = sample_report();
         add_performance(&mut report);
         let mut json = serde_json::to_value(&report)?;
@@ -1072,7 +771,7 @@ mod tests {
     }
 
     #[test]
-    fn write_all_writes_four_files_and_json_round_trips() -> anyhow::Result<()> {
+    fn write_all_writes_four_files_and_json_round_trips() -> Result<(), Box<dyn Error>> {
         let report = sample_report();
         let dir = std::env::temp_dir().join(format!("sonet-report-test-{}", std::process::id()));
         write_all(&report, &dir)?;
@@ -1085,43 +784,5 @@ mod tests {
         assert_eq!(back, report);
         std::fs::remove_dir_all(&dir)?;
         Ok(())
-    }
-}
-
-/// Orders "ML-KEM-512" before "ML-KEM-1024": text runs compare as text, digit runs as numbers.
-pub(crate) fn natural_key(text: &str) -> Vec<(String, u64)> {
-    let mut key = Vec::new();
-    let mut letters = String::new();
-    let mut digits = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else {
-            if !digits.is_empty() {
-                key.push((
-                    std::mem::take(&mut letters),
-                    digits.parse().unwrap_or(u64::MAX),
-                ));
-                digits.clear();
-            }
-            letters.push(c);
-        }
-    }
-    key.push((letters, digits.parse().unwrap_or(0)));
-    key
-}
-
-#[cfg(test)]
-mod natural_order_tests {
-    use super::natural_key;
-
-    #[test]
-    fn numbers_in_names_sort_numerically() {
-        let mut names = vec!["ML-KEM-1024", "ML-KEM-768", "ML-KEM-512", "FN-DSA-512"];
-        names.sort_by_key(|n| natural_key(n));
-        assert_eq!(
-            names,
-            ["FN-DSA-512", "ML-KEM-512", "ML-KEM-768", "ML-KEM-1024"]
-        );
     }
 }

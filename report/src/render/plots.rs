@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use plotters::prelude::*;
 
-use super::model::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
-use super::performance::size;
+use crate::model::{Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use crate::units::size;
 
 pub(crate) struct Plot {
     /// `plot-aead-AES-256-GCM-seal.svg`.
@@ -421,8 +421,8 @@ mod tests {
 
     #[test]
     fn every_plot_is_svg() {
-        let mut report = super::super::sample_report();
-        super::super::add_performance(&mut report);
+        let mut report = crate::fixtures::sample_report();
+        crate::fixtures::add_performance(&mut report);
         let perf = report.performance.as_ref().unwrap();
         let plots = plots(perf);
         let files: Vec<&str> = plots.iter().map(|p| p.file.as_str()).collect();

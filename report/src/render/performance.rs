@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::model::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
 use super::Tone;
+use crate::analysis::{case_key, DEFAULT_RATIO_FLOOR, SONET_PREFIX};
+use crate::model::{EndToEndRun, Measurement, Performance, HYBRID_OVERHEAD_LIMIT};
+use crate::units::{count, duration, per_second, rate, size};
 
 /// The ratio below which a Sonet provider is flagged against the fastest peer.
 pub(crate) const RATIO_FLOOR: f64 = 0.9;
@@ -35,54 +37,6 @@ pub(crate) struct Table {
     pub note: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
-}
-
-/// "1.23 µs".
-pub(crate) fn duration(ns: f64) -> String {
-    if ns >= 1e9 {
-        format!("{:.2} s", ns / 1e9)
-    } else if ns >= 1e6 {
-        format!("{:.2} ms", ns / 1e6)
-    } else if ns >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else {
-        format!("{ns:.0} ns")
-    }
-}
-
-/// "8.31 GiB/s".
-fn rate(bytes: u64, ns: f64) -> String {
-    let per_second = bytes as f64 / (ns / 1e9);
-    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-    const MIB: f64 = 1024.0 * 1024.0;
-    if per_second >= GIB {
-        format!("{:.2} GiB/s", per_second / GIB)
-    } else {
-        format!("{:.1} MiB/s", per_second / MIB)
-    }
-}
-
-/// "81.2k/s".
-pub(crate) fn per_second(ns: f64) -> String {
-    let ops = 1e9 / ns;
-    if ops >= 1e6 {
-        format!("{:.2}M/s", ops / 1e6)
-    } else if ops >= 1e3 {
-        format!("{:.1}k/s", ops / 1e3)
-    } else {
-        format!("{ops:.1}/s")
-    }
-}
-
-/// "64 B", "16 KiB", "1 MiB".
-pub(crate) fn size(bytes: u64) -> String {
-    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
-        format!("{} MiB", bytes >> 20)
-    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
-        format!("{} KiB", bytes >> 10)
-    } else {
-        format!("{bytes} B")
-    }
 }
 
 /// The value a reader compares: throughput for byte benchmarks, time and rate otherwise.
@@ -144,7 +98,7 @@ pub(crate) fn tables(perf: &Performance, compact: bool) -> Vec<Table> {
                  run: the default must be the fastest Sonet provider (within 5 %), pass every \
                  conformance case (when the suites ran), and reach {:.1}× of the fastest peer — \
                  or the row says why not. Ratio = fastest peer's time / the default's time.{}",
-                crate::bench::DEFAULT_RATIO_FLOOR,
+                DEFAULT_RATIO_FLOOR,
                 if left_out > 0 {
                     format!(
                         " Shown: AES-256-GCM at 16 KiB, ML-KEM-768, ML-DSA-65 and every flagged \
@@ -363,7 +317,6 @@ fn ms(value: f64) -> String {
 
 /// The end-to-end service benchmark: one row per planned run, including those not run.
 fn end_to_end_table(runs: &[EndToEndRun], compact: bool) -> Table {
-    use crate::end_to_end::count;
     let cores = runs.iter().map(|r| r.cores).max().unwrap_or(0);
     let suite = runs
         .iter()
@@ -467,16 +420,13 @@ fn matrix_table(perf: &Performance, area: &str, title: &str, note: &str) -> Opti
     let implementations: Vec<&str> = {
         let set: BTreeSet<&str> = of_area.iter().map(|m| m.implementation.as_str()).collect();
         let mut list: Vec<&str> = set.into_iter().collect();
-        list.sort_by_key(|i| (!i.starts_with(crate::bench::SONET_PREFIX), i.to_string()));
+        list.sort_by_key(|i| (!i.starts_with(SONET_PREFIX), i.to_string()));
         list
     };
     let mut rows: BTreeMap<RowKey, BTreeMap<&str, &Measurement>> = BTreeMap::new();
     for m in &of_area {
         let parameter = m.parameter.clone().unwrap_or_default();
-        let key = (
-            crate::bench::case_key(&m.group, m.parameter.as_deref()),
-            parameter,
-        );
+        let key = (case_key(&m.group, m.parameter.as_deref()), parameter);
         rows.entry(key)
             .or_default()
             .insert(m.implementation.as_str(), m);
@@ -520,10 +470,11 @@ mod tests {
         };
         let before = vec![m("a/x/one", 100.0), m("a/x/two", 100.0)];
         let after = vec![m("a/x/one", 101.0), m("a/x/two", 150.0)];
-        let perf = crate::bench::analyse(
-            crate::bench::Profile::Quick,
+        let perf = crate::analysis::analyse(
+            "quick",
+            String::new(),
             after,
-            &crate::bench::Context {
+            &crate::analysis::Context {
                 baseline: Some(("main", &before)),
                 ..Default::default()
             },
@@ -536,19 +487,5 @@ mod tests {
         };
         assert_eq!(rows(false), Some(2));
         assert_eq!(rows(true), Some(1));
-    }
-
-    #[test]
-    fn units() {
-        assert_eq!(duration(512.0), "512 ns");
-        assert_eq!(duration(12_345.0), "12.35 µs");
-        assert_eq!(duration(2_500_000_000.0), "2.50 s");
-        assert_eq!(size(64), "64 B");
-        assert_eq!(size(16 * 1024), "16 KiB");
-        assert_eq!(size(1 << 20), "1 MiB");
-        assert_eq!(size(1000), "1000 B");
-        // 16 KiB in 2 µs: 7.63 GiB/s.
-        assert_eq!(rate(16 * 1024, 2_000.0), "7.63 GiB/s");
-        assert_eq!(per_second(12_500.0), "80.0k/s");
     }
 }

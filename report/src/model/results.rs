@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::ClaimEvidence;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -164,6 +166,9 @@ pub struct SuiteRun {
     pub sets: Vec<SetResult>,
     #[serde(default)]
     pub claims: Vec<Claim>,
+    /// What the suites measured of the library for the claims (absent in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<ClaimEvidence>,
     #[serde(default)]
     pub errors: Vec<SuiteError>,
 }

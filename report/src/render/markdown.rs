@@ -5,7 +5,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Claim, Counts, Verdict as ClaimVerdict};
+use crate::model::{Claim, Counts, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
@@ -804,8 +804,8 @@ fn environment_section(out: &mut String, report: &Report) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample_report;
     use super::*;
+    use crate::fixtures::sample_report;
 
     fn md() -> String {
         render_markdown(&sample_report())
@@ -837,7 +837,7 @@ mod tests {
     fn performance_section() {
         assert!(!md().contains("### Performance"));
         let mut report = sample_report();
-        super::super::add_performance(&mut report);
+        crate::fixtures::add_performance(&mut report);
         let text = render_markdown(&report);
         let start = text.find("### Performance").expect("performance section");
         let section = &text[start..];
@@ -858,7 +858,7 @@ mod tests {
     #[test]
     fn end_to_end_table_and_claim() {
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 0);
+        crate::fixtures::add_end_to_end(&mut report, 0);
         let text = render_markdown(&report);
         let start = text
             .find("**End-to-end service benchmark**")
@@ -885,7 +885,7 @@ mod tests {
         assert!(alone.contains("**End-to-end service benchmark**"));
 
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 3);
+        crate::fixtures::add_end_to_end(&mut report, 3);
         let text = render_markdown(&report);
         assert!(text.contains(
             "| 🟥 3 / 0 / 0 | 🟥 FAIL: delivery check failed: 3 lost; g0-m1: message 17 of g0-m2 never arrived |"
@@ -899,7 +899,7 @@ mod tests {
         report.run.claims.clear();
         assert!(!render_markdown(&report).contains("### MLS"));
         let mut report = sample_report();
-        super::super::add_mls_sets(&mut report);
+        crate::fixtures::add_mls_sets(&mut report);
         let text = render_markdown(&report);
         let start = text.find("### MLS (RFC 9420)").expect("MLS section");
         let section = &text[start..];
@@ -910,7 +910,7 @@ mod tests {
 
     #[test]
     fn mls_section_sums_draft_suites_and_the_mlspp_files() {
-        use sonet_suites::results::{Case, Outcome, SetResult};
+        use crate::model::{Case, Outcome, SetResult};
         let mut report = sample_report();
         let mut sets = Vec::new();
         for (file, provider) in [
@@ -1039,14 +1039,13 @@ mod tests {
     fn caps_failures_and_stays_within_a_comment() {
         let mut report = sample_report();
         for s in 0..200 {
-            let mut set =
-                sonet_suites::results::SetResult::new("fips203", &format!("set {s}"), "aws-lc");
+            let mut set = crate::model::SetResult::new("fips203", &format!("set {s}"), "aws-lc");
             for i in 0..20 {
-                set.push(sonet_suites::results::Case {
+                set.push(crate::model::Case {
                     id: format!("c{s}-{i}"),
                     params: "ML-KEM-512".into(),
                     kind: "decaps".into(),
-                    outcome: sonet_suites::results::Outcome::Fail,
+                    outcome: crate::model::Outcome::Fail,
                     detail: "x".repeat(500),
                 });
             }

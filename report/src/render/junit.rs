@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Outcome, SetResult};
+use crate::model::{Outcome, SetResult};
 
 use super::{duration_s, file_status_label, truncate, FileStatus, Overview, Report};
 
@@ -370,8 +370,8 @@ fn properties(report: &Report) -> Result<String, fmt::Error> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::sample_report;
     use super::*;
+    use crate::fixtures::sample_report;
 
     /// A parsed element: name, attributes (entities decoded), children, decoded text.
     #[derive(Debug, Default)]

@@ -7,7 +7,7 @@
 
 use std::fmt::{self, Display, Write};
 
-use sonet_suites::results::{Claim, Counts, SetResult, Verdict as ClaimVerdict};
+use crate::model::{Claim, Counts, SetResult, Verdict as ClaimVerdict};
 
 use super::{
     cases_read, claim_label, counts_triple, duration_ms, duration_s, file_status_label,
@@ -876,8 +876,8 @@ fn vector_files(out: &mut String, report: &Report) -> fmt::Result {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sample_report;
     use super::*;
+    use crate::fixtures::sample_report;
 
     fn html() -> String {
         render_html(&sample_report())
@@ -907,7 +907,7 @@ mod tests {
     fn performance_section() {
         assert!(html().contains("The benchmarks did not run"));
         let mut report = sample_report();
-        super::super::add_performance(&mut report);
+        crate::fixtures::add_performance(&mut report);
         let page = render_html(&report);
         let start = page.find("id=\"performance\"").unwrap_or(0);
         let section = &page[start..];
@@ -919,7 +919,7 @@ mod tests {
     #[test]
     fn end_to_end_table() {
         let mut report = sample_report();
-        super::super::add_end_to_end(&mut report, 0);
+        crate::fixtures::add_end_to_end(&mut report, 0);
         let page = render_html(&report);
         let start = page.find("id=\"performance\"").unwrap_or(0);
         let section = &page[start..];
@@ -939,7 +939,7 @@ mod tests {
         report.run.claims.clear();
         assert!(render_html(&report).contains("Neither the <span class=\"mono\">rfc9420</span>"));
         let mut report = sample_report();
-        super::super::add_mls_sets(&mut report);
+        crate::fixtures::add_mls_sets(&mut report);
         let page = render_html(&report);
         let start = page.find("id=\"mls\"").unwrap_or(0);
         let section = &page[start
@@ -1019,7 +1019,7 @@ mod tests {
         report.run.suites = vec!["fips203".into()];
         report.run.errors.clear();
         report.vectors.files.truncate(1);
-        report.verdict = crate::report::Verdict {
+        report.verdict = crate::model::report::Verdict {
             ok: true,
             reasons: Vec::new(),
         };
@@ -1048,11 +1048,11 @@ mod tests {
         let mut report = sample_report();
         let set = &mut report.run.sets[0];
         for i in 0..250 {
-            set.push(sonet_suites::results::Case {
+            set.push(crate::model::Case {
                 id: format!("extra {i}"),
                 params: "ML-KEM-768".into(),
                 kind: "decaps".into(),
-                outcome: sonet_suites::results::Outcome::Fail,
+                outcome: crate::model::Outcome::Fail,
                 detail: "mismatch".into(),
             });
         }
