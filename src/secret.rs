@@ -9,15 +9,19 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 pub struct SecretBytes(Vec<u8>);
 
 impl SecretBytes {
+    /// Takes ownership of `bytes`; they are zeroized when the value is dropped.
     pub fn new(bytes: Vec<u8>) -> Self {
         Self(bytes)
     }
+    /// The secret bytes; a copy the caller makes is not zeroized by this type.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+    /// The length in bytes (the only thing `Debug` shows).
     pub fn len(&self) -> usize {
         self.0.len()
     }
+    /// Whether the secret has no bytes.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

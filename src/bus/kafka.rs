@@ -29,9 +29,13 @@ use super::{BusConsumer, BusError, Delivered, MessageBus, Position, Record};
 pub struct KafkaSettings {
     /// `host:port[,host:port…]`.
     pub brokers: String,
+    /// The topic records go to (created at start-up if missing).
     pub topic: String,
+    /// Partitions of the topic when this bus creates it.
     pub partitions: i32,
+    /// Replication factor of the topic when this bus creates it.
     pub replication_factor: i32,
+    /// The librdkafka `client.id`.
     pub client_id: String,
     /// How long a publish may wait (retrying) for the broker's acknowledgement.
     pub delivery_timeout: Duration,

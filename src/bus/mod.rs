@@ -27,20 +27,31 @@ pub enum BusError {
     /// The bus cannot be reached or did not acknowledge in time; retrying may succeed.
     #[error("message bus unavailable: {0}")]
     Unavailable(String),
+    /// Reading or writing the embedded bus's files failed.
     #[error("message bus storage {path}: {source}")]
     Io {
+        /// The file or directory.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The embedded log holds a frame that fails its checks where a whole frame should be, or a
+    /// consumer-group offset file does not parse.
     #[error("message bus log {path} is corrupt at byte {offset}: {reason}")]
     Corrupt {
+        /// The file.
         path: String,
+        /// Byte position of the bad frame (0 for an offset file).
         offset: u64,
+        /// What is wrong with it.
         reason: String,
     },
+    /// A setting or request the bus refuses: a bad consumer-group name, an oversized record, or a
+    /// Kafka client configuration librdkafka rejects.
     #[error("message bus configuration: {0}")]
     Config(String),
+    /// The bus's writer or log watcher has stopped (the bus is shutting down).
     #[error("message bus closed")]
     Closed,
 }
@@ -57,23 +68,31 @@ impl BusError {
 /// A record to append: ordered with every other record of the same key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
+    /// The ordering key: the group id.
     pub key: Vec<u8>,
+    /// The opaque payload (the service stores an encoded `sonet.v1` `BusRecord` here).
     pub value: Vec<u8>,
 }
 
 /// A record read back by a consumer, with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivered {
+    /// The partition it came from (always 0 on the embedded bus).
     pub partition: i32,
+    /// Its offset in the partition (the frame's byte position on the embedded bus).
     pub offset: i64,
+    /// The record's key.
     pub key: Vec<u8>,
+    /// The record's value.
     pub value: Vec<u8>,
 }
 
 /// Where an appended record landed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Position {
+    /// The partition (always 0 on the embedded bus).
     pub partition: i32,
+    /// The offset in the partition (the frame's byte position on the embedded bus).
     pub offset: i64,
 }
 

@@ -6,13 +6,18 @@ use std::fmt;
 /// An AEAD algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AeadAlgorithm {
+    /// AES-128 in GCM (SP 800-38D): 16-byte key.
     Aes128Gcm,
+    /// AES-192 in GCM (SP 800-38D): 24-byte key.
     Aes192Gcm,
+    /// AES-256 in GCM (SP 800-38D): 32-byte key.
     Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 8439 §2.8): 32-byte key, 12-byte nonce, 16-byte tag only.
     ChaCha20Poly1305,
 }
 
 impl AeadAlgorithm {
+    /// Every AEAD algorithm, in report order.
     pub const ALL: [AeadAlgorithm; 4] = [
         Self::Aes128Gcm,
         Self::Aes192Gcm,
@@ -20,6 +25,7 @@ impl AeadAlgorithm {
         Self::ChaCha20Poly1305,
     ];
 
+    /// The name reports use, e.g. `AES-128-GCM`, `ChaCha20-Poly1305`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Aes128Gcm => "AES-128-GCM",
@@ -29,6 +35,7 @@ impl AeadAlgorithm {
         }
     }
 
+    /// The key length in bytes (16, 24 or 32).
     pub const fn key_len(self) -> usize {
         match self {
             Self::Aes128Gcm => 16,
@@ -61,32 +68,56 @@ impl fmt::Display for AeadAlgorithm {
 /// Errors of the AEAD layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AeadError {
+    /// The key is not [`AeadAlgorithm::key_len`] bytes.
     #[error("{algorithm} key has length {got}, expected {expected}")]
     InvalidKeyLength {
+        /// The algorithm called.
         algorithm: AeadAlgorithm,
+        /// The key's length in bytes.
         got: usize,
+        /// The algorithm's key length in bytes.
         expected: usize,
     },
+    /// The nonce length is not allowed: ChaCha20-Poly1305 takes exactly 12 bytes; GCM takes any
+    /// length from 1 byte to 2^61 − 1 bytes (an empty IV is refused, CVE-2017-7822).
     #[error("{algorithm} does not accept a {got}-byte nonce")]
     InvalidNonceLength {
+        /// The algorithm called.
         algorithm: AeadAlgorithm,
+        /// The nonce's length in bytes.
         got: usize,
     },
+    /// The tag length is not allowed: ChaCha20-Poly1305 has only the 16-byte tag; GCM allows 16,
+    /// 15, 14, 13, 12, 8 and 4 bytes (SP 800-38D §5.2.1.2).
     #[error("{algorithm} does not define a {got}-byte tag")]
     InvalidTagLength {
+        /// The algorithm called.
         algorithm: AeadAlgorithm,
+        /// The tag length asked for or given, in bytes.
         got: usize,
     },
+    /// The text or associated data exceeds what one key and nonce may process: for GCM 2^36 − 32
+    /// bytes of text and 2^61 − 1 bytes of associated data (SP 800-38D §5.2.1.1), for
+    /// ChaCha20-Poly1305 (2^32 − 1) · 64 bytes of text (RFC 8439 §2.8); also a backend's own
+    /// per-nonce limit.
     #[error("input is longer than {algorithm} can process under one nonce")]
-    TooLong { algorithm: AeadAlgorithm },
+    TooLong {
+        /// The algorithm called.
+        algorithm: AeadAlgorithm,
+    },
     /// The tag did not verify: the ciphertext, associated data, nonce or key is not the one
     /// sealed. Nothing of the plaintext is released.
     #[error("authentication failed")]
     AuthenticationFailed,
+    /// The standard allows the input but this provider cannot process it (rustcrypto: GCM IVs
+    /// longer than 512 bytes).
     #[error("{provider} does not support {operation}: {reason}")]
     Unsupported {
+        /// The provider's name, e.g. `rustcrypto`.
         provider: &'static str,
+        /// The operation refused: `seal` or `open`.
         operation: &'static str,
+        /// Why the provider cannot process it.
         reason: String,
     },
 }
@@ -160,12 +191,15 @@ pub(super) fn check_inputs(
 /// A ciphertext and its tag, kept apart (as CAVP and some protocols carry them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SealedParts {
+    /// The ciphertext, as long as the plaintext.
     pub ciphertext: Vec<u8>,
+    /// The authentication tag: the leftmost `tag_len` bytes of the full 16-byte tag.
     pub tag: Vec<u8>,
 }
 
 /// An AEAD implementation.
 pub trait Aead: Send + Sync {
+    /// The algorithm this implementation runs.
     fn algorithm(&self) -> AeadAlgorithm;
 
     /// Encrypts and authenticates; the tag is `tag_len` bytes (the full 16, or for GCM a

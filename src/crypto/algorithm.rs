@@ -9,21 +9,29 @@ use super::PqcError;
 /// Encoded sizes of an ML-KEM parameter set (FIPS 203, Table 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KemSizes {
+    /// Encapsulation key ek, bytes (384k + 32).
     pub encapsulation_key: usize,
+    /// Decapsulation key dk in the expanded form dkₚₖₑ ‖ ek ‖ H(ek) ‖ z, bytes (768k + 96).
     pub decapsulation_key: usize,
+    /// Ciphertext c, bytes (32(dᵤk + dᵥ)).
     pub ciphertext: usize,
+    /// Shared secret K, bytes (always 32).
     pub shared_secret: usize,
 }
 
 /// A key-encapsulation parameter set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KemAlgorithm {
+    /// ML-KEM-512 (k = 2, NIST security category 1).
     MlKem512,
+    /// ML-KEM-768 (k = 3, category 3).
     MlKem768,
+    /// ML-KEM-1024 (k = 4, category 5).
     MlKem1024,
 }
 
 impl KemAlgorithm {
+    /// Every ML-KEM parameter set, smallest first.
     pub const ALL: [KemAlgorithm; 3] = [Self::MlKem512, Self::MlKem768, Self::MlKem1024];
 
     /// The name FIPS 203 and ACVP use ("ML-KEM-768").
@@ -35,6 +43,7 @@ impl KemAlgorithm {
         }
     }
 
+    /// The encoded sizes of this parameter set (FIPS 203, Table 3).
     pub const fn sizes(self) -> KemSizes {
         match self {
             Self::MlKem512 => KemSizes {
@@ -98,7 +107,10 @@ pub enum SignatureFamily {
 /// Encoded sizes of a signature parameter set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignatureSizes {
+    /// Public key, bytes.
     pub public_key: usize,
+    /// Secret key, bytes: FIPS 204 skEncode for ML-DSA, SK.seed ‖ SK.prf ‖ PK.seed ‖ PK.root for
+    /// SLH-DSA, the round-3 Falcon encoding of f, g, F for FN-DSA.
     pub secret_key: usize,
     /// The exact signature length, or for FN-DSA the padded (maximum) length.
     pub signature: usize,
@@ -111,9 +123,16 @@ macro_rules! signature_algorithms {
     ($( $variant:ident => $name:literal, $family:ident, pk $pk:literal, sk $sk:literal, sig $sig:literal, seed $seed:literal; )+) => {
         /// A signature parameter set.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum SignatureAlgorithm { $( $variant, )+ }
+        pub enum SignatureAlgorithm {
+            $(
+                #[doc = concat!("`", $name, "`: public key ", $pk, " bytes, secret key ", $sk,
+                                " bytes (all sizes in [`SignatureSizes`]).")]
+                $variant,
+            )+
+        }
 
         impl SignatureAlgorithm {
+            /// Every signature parameter set: ML-DSA, then SLH-DSA (SHA2, then SHAKE), then FN-DSA.
             pub const ALL: &'static [SignatureAlgorithm] = &[ $( Self::$variant, )+ ];
 
             /// The name the standard and ACVP use ("ML-DSA-65", "SLH-DSA-SHA2-128s", "FN-DSA-512").
@@ -121,10 +140,13 @@ macro_rules! signature_algorithms {
                 match self { $( Self::$variant => $name, )+ }
             }
 
+            /// The standard that defines this parameter set.
             pub const fn family(self) -> SignatureFamily {
                 match self { $( Self::$variant => SignatureFamily::$family, )+ }
             }
 
+            /// The encoded sizes (FIPS 204 Table 2, FIPS 205 Table 2, Falcon round-3 specification
+            /// §3.13).
             pub const fn sizes(self) -> SignatureSizes {
                 match self {
                     $( Self::$variant => SignatureSizes {

@@ -62,6 +62,7 @@ pub enum FalconParams {
 }
 
 impl FalconParams {
+    /// Both parameter sets, Falcon-512 first.
     pub const ALL: [FalconParams; 2] = [Self::Falcon512, Self::Falcon1024];
 
     /// log₂ n.
@@ -131,7 +132,9 @@ impl FalconParams {
 /// byte 0x20 + logn followed by the compressed s2, and its length includes the header byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignedMessage<'a> {
+    /// The 40-byte salt r hashed in front of the message.
     pub nonce: &'a [u8; NONCE_LEN],
+    /// The message that was signed.
     pub message: &'a [u8],
     /// Header byte ‖ compressed s2, as [`verify`] takes it.
     pub signature: &'a [u8],

@@ -4,18 +4,24 @@ use std::fmt;
 
 use crate::secret::SecretBytes;
 
+/// A hash function HKDF runs over (FIPS 180-4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
     /// Only for checking legacy vectors; nothing in Sonet derives keys with it.
     Sha1,
+    /// SHA-256: HashLen 32.
     Sha256,
+    /// SHA-384: HashLen 48.
     Sha384,
+    /// SHA-512: HashLen 64.
     Sha512,
 }
 
 impl HashAlgorithm {
+    /// Every hash function, SHA-1 first.
     pub const ALL: [HashAlgorithm; 4] = [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512];
 
+    /// The FIPS 180-4 name, e.g. `SHA-256`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Sha1 => "SHA-1",
@@ -48,27 +54,39 @@ pub enum KdfError {
     /// RFC 5869 §2.3: L ≤ 255·HashLen.
     #[error("HKDF-{hash} can produce at most {max} bytes; {requested} were requested")]
     OutputTooLong {
+        /// The hash HKDF runs over.
         hash: HashAlgorithm,
+        /// L, the number of bytes asked for.
         requested: usize,
+        /// 255 · HashLen, the most HKDF-Expand can produce.
         max: usize,
     },
     /// RFC 5869 §2.3: PRK is at least HashLen bytes.
     #[error("HKDF-{hash} PRK has {got} bytes; at least {min} are required")]
     PrkTooShort {
+        /// The hash HKDF runs over.
         hash: HashAlgorithm,
+        /// The PRK's length in bytes.
         got: usize,
+        /// HashLen, in bytes.
         min: usize,
     },
+    /// The provider cannot run HKDF on inputs RFC 5869 allows: aws-lc-rs holds a PRK of at most
+    /// 64 bytes, and aws-lc's unexplained failures are reported here too.
     #[error("{provider} does not support {operation}: {reason}")]
     Unsupported {
+        /// The provider's name, e.g. `aws-lc`.
         provider: &'static str,
+        /// `HKDF-Extract` or `HKDF-Expand`.
         operation: &'static str,
+        /// Why the provider refused.
         reason: String,
     },
 }
 
 /// HKDF with one hash function.
 pub trait Hkdf: Send + Sync {
+    /// The hash function this implementation runs over.
     fn hash(&self) -> HashAlgorithm;
 
     /// HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an empty salt means HashLen zero bytes.

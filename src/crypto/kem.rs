@@ -9,19 +9,24 @@ use super::{expect_len, fill_random, KemAlgorithm, PqcError, SecretBytes};
 /// 768k+96-byte form).
 #[derive(Debug, Clone)]
 pub struct KemKeyPair {
+    /// The encapsulation key ek (384k + 32 bytes), public.
     pub encapsulation_key: Vec<u8>,
+    /// The decapsulation key dk (768k + 96 bytes: dkₚₖₑ ‖ ek ‖ H(ek) ‖ z), secret.
     pub decapsulation_key: SecretBytes,
 }
 
 /// The result of an encapsulation.
 #[derive(Debug, Clone)]
 pub struct Encapsulation {
+    /// The ciphertext c to send to the holder of the decapsulation key.
     pub ciphertext: Vec<u8>,
+    /// The 32-byte shared secret K.
     pub shared_secret: SecretBytes,
 }
 
 /// A key-encapsulation mechanism (FIPS 203 ML-KEM).
 pub trait Kem: Send + Sync {
+    /// The parameter set this implementation runs; its sizes bound every input.
     fn algorithm(&self) -> KemAlgorithm;
 
     /// ML-KEM.KeyGen_internal(d, z) (FIPS 203 Algorithm 16).

@@ -55,12 +55,19 @@ pub use signature::{Signature, SignatureKeyPair, SignedMessage, SigningRandomnes
 /// Errors of the PQC layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PqcError {
+    /// A name that matches no parameter set of the registry (names compare case-insensitively);
+    /// carries the name as given.
     #[error("unknown algorithm {0:?}")]
     UnknownAlgorithm(String),
+    /// An input whose length is not the one its parameter set's encoding fixes (keys,
+    /// ciphertexts, seeds, randomness); checked before the bytes are used.
     #[error("{what} has length {got}, expected {expected}")]
     InvalidLength {
+        /// Which input, e.g. `ML-KEM encapsulation key`.
         what: &'static str,
+        /// Its length in bytes.
         got: usize,
+        /// The length the encoding requires, in bytes.
         expected: usize,
     },
     /// The FIPS 203 §7.2 modulus check on an encapsulation key failed.
@@ -69,23 +76,38 @@ pub enum PqcError {
     /// The FIPS 203 §7.3 hash check on a decapsulation key failed.
     #[error("decapsulation key fails the FIPS 203 hash check")]
     InvalidDecapsulationKey,
+    /// An input that does not decode (e.g. a Falcon header or a coefficient out of range, a key
+    /// a backend rejects), or a request with no defined meaning (M' of external μ); names what.
     #[error("malformed {0}")]
     Malformed(&'static str),
+    /// A context string longer than 255 bytes: FIPS 204 / 205 and FN-DSA encode |ctx| in one byte.
+    /// Carries the given length.
     #[error("context string is {0} bytes; at most 255 are allowed")]
     ContextTooLong(usize),
+    /// A well-formed signature that does not verify under the public key and message.
     #[error("signature verification failed")]
     InvalidSignature,
+    /// The provider implements the parameter set but not this operation or interface (e.g. SLH-DSA
+    /// with external μ, FN-DSA's internal interface or deterministic signing).
     #[error("{provider} does not support {operation}: {reason}")]
     Unsupported {
+        /// The provider's [`Provider::name`].
         provider: &'static str,
+        /// The operation refused, e.g. `FN-DSA deterministic signing`.
         operation: &'static str,
+        /// Why the provider does not offer it.
         reason: &'static str,
     },
+    /// The operating system's random number generator (`getrandom`) returned an error.
     #[error("operating system RNG failed")]
     Rng,
+    /// The backend library (aws-lc) reported a failure without a reason, in key generation,
+    /// import/export, encapsulation, decapsulation or signing.
     #[error("{provider} reported an internal failure in {operation}")]
     Backend {
+        /// The provider's [`Provider::name`].
         provider: &'static str,
+        /// The operation that failed.
         operation: &'static str,
     },
 }

@@ -10,16 +10,22 @@ use super::{Kem, KemAlgorithm, Signature, SignatureAlgorithm};
 
 /// A named set of algorithm implementations.
 pub struct Provider {
+    /// The name results and errors carry: `rustcrypto` or `aws-lc`.
     pub name: &'static str,
     /// The crates (and versions) that implement it, for the report.
     pub description: &'static str,
+    /// The ML-KEM parameter sets it implements.
     pub kems: &'static [&'static dyn Kem],
+    /// The signature parameter sets it implements.
     pub signatures: &'static [&'static dyn Signature],
+    /// The AEADs it implements.
     pub aeads: &'static [&'static dyn Aead],
+    /// The HKDF hash functions it implements.
     pub kdfs: &'static [&'static dyn Hkdf],
 }
 
 impl Provider {
+    /// This provider's implementation of `algorithm`, or `None` if it has none.
     pub fn kem(&self, algorithm: KemAlgorithm) -> Option<&'static dyn Kem> {
         self.kems
             .iter()
@@ -27,6 +33,7 @@ impl Provider {
             .find(|k| k.algorithm() == algorithm)
     }
 
+    /// This provider's implementation of `algorithm`, or `None` if it has none.
     pub fn signature(&self, algorithm: SignatureAlgorithm) -> Option<&'static dyn Signature> {
         self.signatures
             .iter()
@@ -34,6 +41,7 @@ impl Provider {
             .find(|s| s.algorithm() == algorithm)
     }
 
+    /// This provider's implementation of `algorithm`, or `None` if it has none.
     pub fn aead(&self, algorithm: AeadAlgorithm) -> Option<&'static dyn Aead> {
         self.aeads
             .iter()
@@ -41,6 +49,7 @@ impl Provider {
             .find(|a| a.algorithm() == algorithm)
     }
 
+    /// This provider's HKDF over `hash`, or `None` if it has none.
     pub fn hkdf(&self, hash: HashAlgorithm) -> Option<&'static dyn Hkdf> {
         self.kdfs.iter().copied().find(|k| k.hash() == hash)
     }
@@ -85,14 +94,17 @@ pub fn default_for_kem(algorithm: KemAlgorithm) -> Option<&'static Provider> {
     preferred().find(|p| p.kem(algorithm).is_some())
 }
 
+/// The default provider for a signature scheme: the first preferred provider that implements it.
 pub fn default_for_signature(algorithm: SignatureAlgorithm) -> Option<&'static Provider> {
     preferred().find(|p| p.signature(algorithm).is_some())
 }
 
+/// The default provider for an AEAD: the first preferred provider that implements it.
 pub fn default_for_aead(algorithm: AeadAlgorithm) -> Option<&'static Provider> {
     preferred().find(|p| p.aead(algorithm).is_some())
 }
 
+/// The default provider for HKDF over `hash`: the first preferred provider that implements it.
 pub fn default_for_hkdf(hash: HashAlgorithm) -> Option<&'static Provider> {
     preferred().find(|p| p.hkdf(hash).is_some())
 }
@@ -102,14 +114,17 @@ pub fn default_kem(algorithm: KemAlgorithm) -> Option<&'static dyn Kem> {
     default_for_kem(algorithm).and_then(|p| p.kem(algorithm))
 }
 
+/// The default implementation of a signature scheme (see [`default_for_signature`]).
 pub fn default_signature(algorithm: SignatureAlgorithm) -> Option<&'static dyn Signature> {
     default_for_signature(algorithm).and_then(|p| p.signature(algorithm))
 }
 
+/// The default implementation of an AEAD (see [`default_for_aead`]).
 pub fn default_aead(algorithm: AeadAlgorithm) -> Option<&'static dyn Aead> {
     default_for_aead(algorithm).and_then(|p| p.aead(algorithm))
 }
 
+/// The default HKDF over `hash` (see [`default_for_hkdf`]).
 pub fn default_hkdf(hash: HashAlgorithm) -> Option<&'static dyn Hkdf> {
     default_for_hkdf(hash).and_then(|p| p.hkdf(hash))
 }

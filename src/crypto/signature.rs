@@ -8,7 +8,10 @@ use super::{fill_random, PqcError, SecretBytes, SignatureAlgorithm};
 /// A signature key pair in the standard's encodings.
 #[derive(Debug, Clone)]
 pub struct SignatureKeyPair {
+    /// The public (verification) key.
     pub public_key: Vec<u8>,
+    /// The secret (signing) key, in the encoding
+    /// [`SignatureSizes::secret_key`](super::SignatureSizes::secret_key) describes.
     pub secret_key: SecretBytes,
 }
 
@@ -19,7 +22,9 @@ pub enum SignedMessage<'a> {
     /// The pure external interface with a context string of at most 255 bytes
     /// (FIPS 204 Algorithms 2/3, FIPS 205 Algorithms 22/24): M' = 0 ‖ |ctx| ‖ ctx ‖ M.
     Pure {
+        /// The message M.
         message: &'a [u8],
+        /// The context string ctx; more than 255 bytes is [`PqcError::ContextTooLong`].
         context: &'a [u8],
     },
     /// The internal interface: M' is given as is (FIPS 204 Algorithms 7/8, FIPS 205
@@ -30,6 +35,7 @@ pub enum SignedMessage<'a> {
 }
 
 impl<'a> SignedMessage<'a> {
+    /// The pure external interface with an empty context string.
     pub fn pure(message: &'a [u8]) -> Self {
         Self::Pure {
             message,
@@ -67,12 +73,20 @@ pub enum SigningRandomness<'a> {
 
 /// A signature scheme (FIPS 204 ML-DSA, FIPS 205 SLH-DSA, FN-DSA).
 pub trait Signature: Send + Sync {
+    /// The parameter set this implementation runs; its sizes bound every input.
     fn algorithm(&self) -> SignatureAlgorithm;
 
     /// Deterministic key generation from the standard's seed: ξ (ML-DSA, Algorithm 6),
     /// SK.seed ‖ SK.prf ‖ PK.seed (SLH-DSA, Algorithm 18), or an RNG seed (FN-DSA).
     fn generate_from_seed(&self, seed: &[u8]) -> Result<SignatureKeyPair, PqcError>;
 
+    /// Signs `message` with `secret_key` (ML-DSA.Sign / Sign_internal, FIPS 204 Algorithms 2/7;
+    /// slh_sign / slh_sign_internal, FIPS 205 Algorithms 22/19; FN-DSA signing).
+    /// A key of the wrong length is [`PqcError::InvalidLength`], so is hedged randomness of the
+    /// wrong length (ML-DSA rnd 32 bytes, SLH-DSA opt_rand n bytes); a key that does not decode is
+    /// [`PqcError::Malformed`]. A provider that lacks an interface or randomness variant returns
+    /// [`PqcError::Unsupported`]: SLH-DSA has no external μ, FN-DSA only the pure interface and
+    /// only hedged signing.
     fn sign(
         &self,
         secret_key: &[u8],

@@ -19,12 +19,15 @@ use crate::crypto::{self, PqcError, SignatureAlgorithm, SignedMessage, SigningRa
 use crate::hybrid::hpke::{self, AeadId, HpkeError, KdfId, KemId, ReceiverInputs, SenderInputs};
 use crate::secret::SecretBytes;
 
+/// The version byte this module writes and the only one it reads.
 pub const VERSION: u8 = 1;
+/// Length of the header: version (1) ‖ suite id (2, big-endian) ‖ flags (1) ‖ L (4, big-endian).
 pub const HEADER_LEN: usize = 8;
 /// HPKE `info`, and the ML-DSA context string of sender signatures.
 pub const INFO: &[u8] = b"sonet envelope v1";
 /// Flags bit 0: the envelope ends with the sender's ML-DSA-65 signature.
 pub const FLAG_SIGNED: u8 = 0x01;
+/// The scheme of sender signatures: ML-DSA-65 (FIPS 204), pure interface with context [`INFO`].
 pub const SIGNATURE_ALGORITHM: SignatureAlgorithm = SignatureAlgorithm::MlDsa65;
 const AEAD_TAG_LEN: usize = 16;
 
@@ -43,6 +46,7 @@ pub enum EnvelopeSuite {
 }
 
 impl EnvelopeSuite {
+    /// Every envelope suite, in id order.
     pub const ALL: [EnvelopeSuite; 4] = [
         Self::XWingAes256Gcm,
         Self::XWingChaCha20Poly1305,
@@ -60,6 +64,7 @@ impl EnvelopeSuite {
         }
     }
 
+    /// The suite with this wire id; [`EnvelopeError::UnknownSuite`] for any other.
     pub fn from_id(id: u16) -> Result<Self, EnvelopeError> {
         Self::ALL
             .into_iter()
@@ -67,6 +72,7 @@ impl EnvelopeSuite {
             .ok_or(EnvelopeError::UnknownSuite(id))
     }
 
+    /// The HPKE KEM: X-Wing, ML-KEM-768 or ML-KEM-1024.
     pub const fn kem(self) -> KemId {
         match self {
             Self::XWingAes256Gcm | Self::XWingChaCha20Poly1305 => KemId::XWing,
@@ -75,6 +81,7 @@ impl EnvelopeSuite {
         }
     }
 
+    /// The full HPKE suite (KEM, HKDF-SHA256, AEAD) the envelope is sealed with.
     pub const fn hpke(self) -> hpke::Suite {
         let aead = match self {
             Self::XWingChaCha20Poly1305 => AeadId::ChaCha20Poly1305,
@@ -83,6 +90,7 @@ impl EnvelopeSuite {
         hpke::Suite::new(self.kem(), KdfId::HkdfSha256, aead)
     }
 
+    /// A readable name, e.g. `X-Wing + HKDF-SHA256 + AES-256-GCM`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::XWingAes256Gcm => "X-Wing + HKDF-SHA256 + AES-256-GCM",
@@ -108,34 +116,55 @@ impl fmt::Display for EnvelopeSuite {
 /// which check failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EnvelopeError {
+    /// The version byte is not [`VERSION`].
     #[error("unknown envelope version {0}")]
     UnknownVersion(u8),
+    /// The suite id is none of [`EnvelopeSuite::ALL`].
     #[error("unknown envelope suite {0:#06x}")]
     UnknownSuite(u16),
+    /// A flags bit other than [`FLAG_SIGNED`] is set.
     #[error("unknown envelope flags {0:#04x}")]
     UnknownFlags(u8),
+    /// Fewer bytes than the header, or than header ‖ enc ‖ L bytes ‖ signature it declares.
     #[error("envelope is truncated: {needed} bytes needed, {got} present")]
-    Truncated { needed: usize, got: usize },
+    Truncated {
+        /// The bytes the header says the envelope has (at least the 8-byte header).
+        needed: usize,
+        /// The bytes present.
+        got: usize,
+    },
+    /// Bytes after the declared end; carries their count.
     #[error("envelope has {0} bytes after its end")]
     TrailingBytes(usize),
+    /// A declared ciphertext length L below the 16-byte tag (or one whose total length overflows).
     #[error("envelope declares an AEAD ciphertext of {0} bytes, shorter than its tag")]
     CiphertextTooShort(u32),
+    /// A plaintext whose ciphertext would not fit the 32-bit length field.
     #[error("plaintext of {0} bytes is too large for one envelope")]
     TooLarge(usize),
     /// The AEAD rejected the envelope: wrong recipient key, or a modified header, `enc`,
     /// ciphertext or associated data.
     #[error("envelope authentication failed")]
     AuthenticationFailed,
+    /// The sender signature does not verify under the given public key.
     #[error("sender signature does not verify")]
     SignatureInvalid,
+    /// [`open`] was given no sender key for a signed envelope.
     #[error("envelope is signed; the sender's public key is needed to open it")]
     SenderKeyRequired,
+    /// [`open`] was given a sender key for an unsigned envelope.
     #[error("envelope is not signed but a signed one was expected")]
     SignatureMissing,
+    /// HPKE refused a key: the recipient's public key when sealing, its secret key (or, should
+    /// rust-hpke refuse it, `enc`) when opening.
     #[error("recipient key: {0}")]
     InvalidRecipientKey(HpkeError),
+    /// Any other HPKE failure: while sealing, generating a recipient key, or in
+    /// [`recompute_keys`]. (When opening, the others are [`Self::AuthenticationFailed`].)
     #[error("HPKE: {0}")]
     Hpke(HpkeError),
+    /// Signing failed, or verification failed for a reason other than an invalid signature (e.g. a
+    /// sender key of the wrong length).
     #[error("sender signature: {0}")]
     Signature(PqcError),
 }
@@ -165,10 +194,14 @@ impl EnvelopeError {
 /// The parsed form of an envelope; `to_bytes` and `parse` are exact inverses.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
+    /// The suite named in the header.
     pub suite: EnvelopeSuite,
+    /// The KEM encapsulation `enc`, [`EnvelopeSuite::enc_len`] bytes.
     pub enc: Vec<u8>,
     /// AEAD ciphertext including its tag.
     pub ciphertext: Vec<u8>,
+    /// The sender's ML-DSA-65 signature over header ‖ enc ‖ ciphertext, if the envelope is
+    /// signed.
     pub signature: Option<Vec<u8>>,
 }
 
@@ -195,6 +228,8 @@ impl Envelope {
         Ok(out)
     }
 
+    /// The wire form: header ‖ enc ‖ ciphertext ‖ signature; [`EnvelopeError::TooLarge`] if the
+    /// ciphertext length does not fit in 32 bits.
     pub fn to_bytes(&self) -> Result<Vec<u8>, EnvelopeError> {
         let mut out = self.signed_part()?;
         if let Some(signature) = &self.signature {
@@ -429,7 +464,9 @@ pub fn open_bytes(
 /// The AEAD key and nonce an envelope was sealed under.
 #[derive(Debug)]
 pub struct AuditedKeys {
+    /// The AEAD key (Nk bytes) from the key schedule.
     pub key: SecretBytes,
+    /// The AEAD nonce: `base_nonce`, as the first message of a context uses it.
     pub nonce: [u8; 12],
 }
 

@@ -9,9 +9,13 @@ use zeroize::Zeroizing;
 
 use crate::secret::SecretBytes;
 
+/// Encapsulation key length: 1216 bytes (ML-KEM-768's 1184 ‖ X25519's 32).
 pub const PUBLIC_KEY_LEN: usize = x_wing::ENCAPSULATION_KEY_SIZE;
+/// Decapsulation key length: the 32-byte seed.
 pub const SECRET_KEY_LEN: usize = x_wing::DECAPSULATION_KEY_SIZE;
+/// Ciphertext length: 1120 bytes (ML-KEM-768's 1088 ‖ the X25519 ephemeral public key's 32).
 pub const CIPHERTEXT_LEN: usize = x_wing::CIPHERTEXT_SIZE;
+/// Shared secret length: 32 bytes (SHA3-256 of the combiner input).
 pub const SHARED_SECRET_LEN: usize = 32;
 /// Encapsulation randomness: 32 bytes for ML-KEM's m, then 32 for the X25519 ephemeral key.
 pub const ENCAPSULATION_RANDOMNESS_LEN: usize = x_wing::ENCAPSULATION_RANDOMNESS_SIZE;
@@ -19,15 +23,20 @@ pub const ENCAPSULATION_RANDOMNESS_LEN: usize = x_wing::ENCAPSULATION_RANDOMNESS
 /// Errors of the X-Wing layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum XWingError {
+    /// A key, seed, ciphertext or randomness input of the wrong length.
     #[error("X-Wing {what} has length {got}, expected {expected}")]
     InvalidLength {
+        /// Which input, e.g. `seed`.
         what: &'static str,
+        /// Its length in bytes.
         got: usize,
+        /// The length X-Wing requires, in bytes.
         expected: usize,
     },
     /// The ML-KEM-768 half fails the FIPS 203 §7.2 modulus check.
     #[error("X-Wing encapsulation key is not a valid encoding")]
     InvalidPublicKey,
+    /// The operating system's random number generator (`getrandom`) failed.
     #[error("operating system RNG failed")]
     Rng,
 }
@@ -35,7 +44,9 @@ pub enum XWingError {
 /// An X-Wing key pair.
 #[derive(Debug, Clone)]
 pub struct XWingKeyPair {
+    /// The encapsulation key, [`PUBLIC_KEY_LEN`] bytes.
     pub public_key: Vec<u8>,
+    /// The decapsulation key: the [`SECRET_KEY_LEN`]-byte seed.
     pub secret_key: SecretBytes,
 }
 

@@ -34,11 +34,18 @@ pub enum MlsError {
     /// The bytes do not decode as the expected TLS structure (garbage, truncation, trailing
     /// bytes).
     #[error("malformed {what}: {reason}")]
-    Malformed { what: &'static str, reason: String },
+    Malformed {
+        /// The structure expected, e.g. `MLSMessage`, `KeyPackage`.
+        what: &'static str,
+        /// The TLS decoder's message.
+        reason: String,
+    },
     /// A well-formed MLSMessage of the wrong kind (e.g. a KeyPackage where a Welcome belongs).
     #[error("expected {expected}, got {got}")]
     UnexpectedMessage {
+        /// The kind the call takes, e.g. `Welcome`, `PublicMessage or PrivateMessage`.
         expected: &'static str,
+        /// The wire format received, e.g. `KeyPackage`.
         got: &'static str,
     },
     /// A cipher-suite code point outside RFC 9420's registry (1–7).
@@ -50,7 +57,9 @@ pub enum MlsError {
     /// An operation openmls 0.9.2 cannot perform.
     #[error("{operation} is not supported: {reason}")]
     Unsupported {
+        /// The operation refused, e.g. `subgroup branching`.
         operation: &'static str,
+        /// Why openmls 0.9.2 cannot do it.
         reason: &'static str,
     },
     /// The message belongs to another group.
@@ -58,7 +67,12 @@ pub enum MlsError {
     WrongGroup,
     /// The message's epoch is not the group's, nor a past epoch whose secrets are retained.
     #[error("message epoch {message} is outside the retention window (group is at epoch {group})")]
-    WrongEpoch { message: u64, group: u64 },
+    WrongEpoch {
+        /// The epoch the message carries.
+        message: u64,
+        /// The group's current epoch.
+        group: u64,
+    },
     /// The message key was already used (and deleted for forward secrecy): a replay.
     #[error("replayed message: its key was already used and deleted")]
     Replayed,
@@ -133,6 +147,7 @@ pub enum MlsError {
     Internal(String),
 }
 
+/// The result of an MLS operation.
 pub type Result<T, E = MlsError> = std::result::Result<T, E>;
 
 pub(crate) fn storage(e: impl Display) -> MlsError {

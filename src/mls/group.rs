@@ -95,12 +95,14 @@ impl GroupConfig {
 pub struct GroupOptions {
     /// The group id; random (16 bytes) if `None`.
     pub group_id: Option<Vec<u8>>,
+    /// The group's runtime configuration.
     pub config: GroupConfig,
 }
 
 /// Options for [`join_from_welcome`] and [`external_join`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JoinOptions {
+    /// The runtime configuration the joined group runs with.
     pub config: GroupConfig,
     /// Accept ratchet-tree leaves whose KeyPackage lifetime has expired (or not begun). The
     /// RFC 9420 vectors carry lifetimes that have since expired. Default: `false`.
@@ -142,14 +144,21 @@ impl From<&openmls::prelude::Sender> for Sender {
 /// The type of a queued proposal (RFC 9420 §17.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProposalKind {
+    /// Add a member (its KeyPackage).
     Add,
+    /// Update the sender's own leaf.
     Update,
     /// Removal of the member at this leaf index.
     Remove(u32),
+    /// Inject a pre-shared key (external or resumption) into the next key schedule.
     PreSharedKey,
+    /// Reinitialise the group with new parameters (RFC 9420 §12.1.5).
     ReInit,
+    /// External init: a new member's external commit (only inside a commit).
     ExternalInit,
+    /// Replace the group context extensions.
     GroupContextExtensions,
+    /// The sender removes itself (draft-ietf-mls-extensions SelfRemove).
     SelfRemove,
     /// Another (custom) proposal type, by code point.
     Other(u16),
@@ -175,13 +184,29 @@ impl From<&Proposal> for ProposalKind {
 #[derive(Clone, PartialEq, Eq)]
 pub enum GroupEvent {
     /// An application message, decrypted.
-    Application { sender: u32, data: Vec<u8> },
+    Application {
+        /// The sender's leaf index.
+        sender: u32,
+        /// The plaintext (confidential: `Debug` shows only its length).
+        data: Vec<u8>,
+    },
     /// A proposal, validated and queued for the next commit.
-    ProposalQueued { sender: Sender, kind: ProposalKind },
+    ProposalQueued {
+        /// Who proposed it.
+        sender: Sender,
+        /// What it proposes.
+        kind: ProposalKind,
+    },
     /// A commit, validated and merged: the group is now at `epoch`.
-    CommitMerged { epoch: u64 },
+    CommitMerged {
+        /// The group's epoch after the commit.
+        epoch: u64,
+    },
     /// A commit that removed this client, merged: the group is now inactive.
-    Removed { epoch: u64 },
+    Removed {
+        /// The epoch the removing commit created.
+        epoch: u64,
+    },
     /// An echo of a `PrivateMessage` this client sent (it cannot be decrypted by its sender);
     /// nothing changed.
     OwnMessage,
@@ -238,9 +263,11 @@ impl CommitOutput {
 /// A group member as seen in the current epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
+    /// The member's leaf index.
     pub leaf_index: u32,
     /// The basic credential's identity (a non-basic credential's raw content).
     pub identity: Vec<u8>,
+    /// The member's signature public key, in its scheme's encoding.
     pub signature_key: Vec<u8>,
 }
 
@@ -489,14 +516,17 @@ impl Group {
         &self.client
     }
 
+    /// The group id.
     pub fn group_id(&self) -> &[u8] {
         self.mls.group_id().as_slice()
     }
 
+    /// The group's cipher suite.
     pub fn cipher_suite(&self) -> CipherSuite {
         self.suite
     }
 
+    /// The current epoch number (0 at creation, +1 per merged commit).
     pub fn epoch(&self) -> u64 {
         self.mls.epoch().as_u64()
     }
@@ -527,6 +557,7 @@ impl Group {
             .collect()
     }
 
+    /// This client's leaf index in the current epoch.
     pub fn own_leaf_index(&self) -> u32 {
         self.mls.own_leaf_index().u32()
     }
@@ -536,6 +567,8 @@ impl Group {
         self.mls.is_active()
     }
 
+    /// Whether a commit of this client awaits [`Group::merge_pending_commit`] or
+    /// [`Group::discard_pending_commit`].
     pub fn has_pending_commit(&self) -> bool {
         self.mls.pending_commit().is_some()
     }

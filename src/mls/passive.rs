@@ -28,16 +28,26 @@ pub struct PassiveEpoch {
 /// One passive-client vector, decoded.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PassiveClientCase {
+    /// The MLS cipher-suite code point (`cipher_suite`).
     pub cipher_suite: u16,
     /// `(psk_id, psk)` pairs.
     pub external_psks: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The joiner's serialized `MLSMessage` carrying its KeyPackage (`key_package`).
     pub key_package: Vec<u8>,
+    /// The joiner's private signature key, in the encoding [`primitives`](super::primitives)
+    /// describes (`signature_priv`).
     pub signature_priv: Vec<u8>,
+    /// The private HPKE key of the KeyPackage's leaf node (`encryption_priv`).
     pub encryption_priv: Vec<u8>,
+    /// The private HPKE key of the KeyPackage's init key (`init_priv`).
     pub init_priv: Vec<u8>,
+    /// The serialized `MLSMessage` carrying the Welcome (`welcome`).
     pub welcome: Vec<u8>,
+    /// The serialized ratchet tree, when the Welcome does not carry it (`ratchet_tree`).
     pub ratchet_tree: Option<Vec<u8>>,
+    /// The epoch authenticator right after joining (`initial_epoch_authenticator`).
     pub initial_epoch_authenticator: Vec<u8>,
+    /// The epochs to process after joining, in order (`epochs`).
     pub epochs: Vec<PassiveEpoch>,
 }
 
@@ -114,21 +124,31 @@ impl PassiveClientCase {
 pub enum PassiveStep {
     /// The case's cipher suite is unknown or the provider cannot run it.
     CipherSuite,
+    /// Creating the in-memory client.
     Client,
+    /// Storing one of the case's external PSKs.
     Psk,
+    /// Importing the KeyPackage with its private keys.
     Import,
+    /// Joining from the Welcome (the step where openmls#2156 shows).
     Join,
     /// The epoch authenticator right after joining.
     Initial,
+    /// Processing a proposal of an epoch.
     Proposal {
+        /// The epoch's index in [`PassiveClientCase::epochs`], from 0.
         epoch: usize,
+        /// The proposal's index in [`PassiveEpoch::proposals`], from 0.
         index: usize,
     },
+    /// Processing an epoch's commit.
     Commit {
+        /// The epoch's index in [`PassiveClientCase::epochs`], from 0.
         epoch: usize,
     },
     /// The epoch authenticator after the epoch's commit.
     Epoch {
+        /// The epoch's index in [`PassiveClientCase::epochs`], from 0.
         epoch: usize,
     },
 }
@@ -154,13 +174,26 @@ impl fmt::Display for PassiveStep {
 pub enum PassiveClientError {
     /// The engine returned an error.
     #[error("{step}: {error}")]
-    Engine { step: PassiveStep, error: MlsError },
+    Engine {
+        /// The step that failed.
+        step: PassiveStep,
+        /// The engine's error.
+        error: MlsError,
+    },
     /// The epoch authenticator differs from the vector's.
     #[error("{step}: epoch authenticator mismatch")]
-    AuthenticatorMismatch { step: PassiveStep },
+    AuthenticatorMismatch {
+        /// [`PassiveStep::Initial`] or [`PassiveStep::Epoch`].
+        step: PassiveStep,
+    },
     /// A commit was processed but did not merge.
     #[error("{step}: unexpected {event}")]
-    UnexpectedEvent { step: PassiveStep, event: String },
+    UnexpectedEvent {
+        /// The [`PassiveStep::Commit`] whose message it was.
+        step: PassiveStep,
+        /// The [`GroupEvent`] processing gave, in `Debug` form.
+        event: String,
+    },
 }
 
 impl PassiveClientError {

@@ -35,50 +35,77 @@ use crate::secret::SecretBytes;
 /// Failures of a primitive. Messages name algorithms and lengths, never key material.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum PrimitiveError {
+    /// A cipher-suite code point not in [`SUITES`].
     #[error("unknown MLS cipher suite {0:#06x}")]
     UnknownSuite(u16),
+    /// A SignatureScheme code point not in [`SignatureScheme::ALL`].
     #[error("unknown signature scheme {0:#06x}")]
     UnknownSignatureScheme(u16),
+    /// A signature key that does not decode for its scheme (wrong length, not a curve point, a
+    /// scalar out of range); also an ML-DSA private key given where its public key must be
+    /// derived, and an ML-DSA verification refused for its inputs rather than the signature.
     #[error("malformed {what} for {algorithm}")]
     MalformedKey {
+        /// The scheme's name, e.g. `ed25519`.
         algorithm: &'static str,
+        /// Which key, e.g. `public key`.
         what: &'static str,
     },
+    /// A signature that does not verify, including one that does not decode (bad DER, wrong
+    /// length).
     #[error("invalid signature")]
     InvalidSignature,
+    /// Signing failed (for ML-DSA, also key generation), carrying the scheme's name; the ML-DSA
+    /// provider's reason, e.g. a malformed secret key, is not kept.
     #[error("signing with {0} failed")]
     SigningFailed(&'static str),
+    /// The AEAD tag did not verify.
     #[error("AEAD authentication failed")]
     AeadOpen,
+    /// Any other AEAD error (key, nonce or length), as the crypto layer's message.
     #[error("AEAD {0}")]
     Aead(String),
+    /// An HKDF error (e.g. an output longer than 255 · Nh), as the crypto layer's message.
     #[error("HKDF: {0}")]
     Kdf(String),
+    /// An HPKE error from [`crate::hybrid::hpke`].
     #[error("HPKE: {0}")]
     Hpke(#[from] hpke::HpkeError),
+    /// No provider compiled into this build implements the primitive (`HKDF`, `AEAD`, `ML-DSA`).
     #[error("no {0} implementation is compiled in")]
     MissingImplementation(&'static str),
+    /// The operating system's random number generator (`getrandom`) failed.
     #[error("the system random number generator failed")]
     Rng,
 }
 
+/// The result of a primitive.
 pub type Result<T> = std::result::Result<T, PrimitiveError>;
 
 /// A TLS SignatureScheme (RFC 8446 §4.2.3, and the ML-DSA code points of
 /// draft-ietf-lamps-pq-composite / openmls 0.9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SignatureScheme {
+    /// `ecdsa_secp256r1_sha256` (0x0403): ECDSA over P-256 with SHA-256.
     EcdsaP256Sha256,
+    /// `ecdsa_secp384r1_sha384` (0x0503): ECDSA over P-384 with SHA-384.
     EcdsaP384Sha384,
+    /// `ecdsa_secp521r1_sha512` (0x0603): ECDSA over P-521 with SHA-512.
     EcdsaP521Sha512,
+    /// `ed25519` (0x0807): pure Ed25519 (RFC 8032).
     Ed25519,
+    /// `ed448` (0x0808): pure Ed448 (RFC 8032), empty context.
     Ed448,
+    /// `mldsa44` (0x0904): ML-DSA-44 (FIPS 204), pure, empty context.
     MlDsa44,
+    /// `mldsa65` (0x0905): ML-DSA-65 (FIPS 204), pure, empty context.
     MlDsa65,
+    /// `mldsa87` (0x0906): ML-DSA-87 (FIPS 204), pure, empty context.
     MlDsa87,
 }
 
 impl SignatureScheme {
+    /// Every scheme, in code-point order.
     pub const ALL: [SignatureScheme; 8] = [
         Self::EcdsaP256Sha256,
         Self::EcdsaP384Sha384,
@@ -90,6 +117,7 @@ impl SignatureScheme {
         Self::MlDsa87,
     ];
 
+    /// The TLS SignatureScheme code point MLS carries.
     pub const fn id(self) -> u16 {
         match self {
             Self::EcdsaP256Sha256 => 0x0403,
@@ -103,6 +131,7 @@ impl SignatureScheme {
         }
     }
 
+    /// The scheme with this code point; [`PrimitiveError::UnknownSignatureScheme`] for any other.
     pub fn from_id(id: u16) -> Result<Self> {
         Self::ALL
             .into_iter()
@@ -110,6 +139,7 @@ impl SignatureScheme {
             .ok_or(PrimitiveError::UnknownSignatureScheme(id))
     }
 
+    /// The TLS registry's name, e.g. `ecdsa_secp256r1_sha256`, `mldsa65`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::EcdsaP256Sha256 => "ecdsa_secp256r1_sha256",
@@ -144,10 +174,15 @@ impl fmt::Display for SignatureScheme {
 pub struct SuiteAlgorithms {
     /// The code point (RFC 9420 §17.1, or openmls' provisional one for a draft suite).
     pub id: u16,
+    /// The suite's RFC 9420 (or openmls) name, e.g. `MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519`.
     pub name: &'static str,
+    /// The suite's hash, used for hashing, HMAC and HKDF (the KDF).
     pub hash: HashAlgorithm,
+    /// The suite's AEAD for message protection.
     pub aead: AeadAlgorithm,
+    /// The suite's HPKE suite: its KEM, HKDF over the suite's hash, and its AEAD.
     pub hpke: hpke::Suite,
+    /// The suite's signature scheme.
     pub signature: SignatureScheme,
     /// A draft-ietf-mls-pq-ciphersuites suite: provisional code point, no upstream vectors.
     pub draft: bool,
@@ -200,6 +235,8 @@ pub const fn kdf_for(hash: HashAlgorithm) -> KdfId {
     }
 }
 
+/// The HPKE AEAD id of a suite's AEAD (MLS suites use AES-128-GCM, AES-256-GCM or
+/// ChaCha20-Poly1305).
 pub const fn hpke_aead_for(aead: AeadAlgorithm) -> AeadId {
     match aead {
         AeadAlgorithm::Aes128Gcm => AeadId::Aes128Gcm,
@@ -231,22 +268,28 @@ impl SuiteAlgorithms {
         self.aead.nonce_len()
     }
 
+    /// The suite's hash of `data` (Nh bytes).
     pub fn hash(&self, data: &[u8]) -> Vec<u8> {
         hash(self.hash, data)
     }
 
+    /// HMAC with the suite's hash (RFC 9420 §5.1 MAC).
     pub fn mac(&self, key: &[u8], data: &[u8]) -> Vec<u8> {
         hmac(self.hash, key, data)
     }
 
+    /// HKDF-Extract with the suite's hash (RFC 5869).
     pub fn extract(&self, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes> {
         hkdf_extract(self.hash, salt, ikm)
     }
 
+    /// HKDF-Expand with the suite's hash: `len` bytes, at most 255 · Nh.
     pub fn expand(&self, prk: &[u8], info: &[u8], len: usize) -> Result<SecretBytes> {
         hkdf_expand(self.hash, prk, info, len)
     }
 
+    /// Seals with the suite's AEAD: `ciphertext ‖ 16-byte tag`; the key must be Nk and the nonce
+    /// Nn bytes.
     pub fn aead_seal(
         &self,
         key: &[u8],
@@ -257,6 +300,8 @@ impl SuiteAlgorithms {
         aead_seal(self.aead, key, nonce, aad, plaintext)
     }
 
+    /// Opens `ciphertext ‖ tag` with the suite's AEAD; a tag that does not verify is
+    /// [`PrimitiveError::AeadOpen`].
     pub fn aead_open(
         &self,
         key: &[u8],
@@ -338,14 +383,17 @@ impl SuiteAlgorithms {
         Ok(())
     }
 
+    /// A fresh key pair of the suite's signature scheme: `(private_key, public_key)`.
     pub fn generate_signature_key(&self) -> Result<(SecretBytes, Vec<u8>)> {
         generate_signature_key(self.signature)
     }
 
+    /// Signs with the suite's signature scheme (see the free function [`sign`]).
     pub fn sign(&self, private_key: &[u8], message: &[u8]) -> Result<Vec<u8>> {
         sign(self.signature, private_key, message)
     }
 
+    /// Verifies with the suite's signature scheme (see the free function [`verify`]).
     pub fn verify(&self, public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<()> {
         verify(self.signature, public_key, message, signature)
     }
@@ -464,6 +512,7 @@ pub fn hpke_export_receiver(
     Ok(context.export(exporter_context, len)?)
 }
 
+/// The hash of `data` with `algorithm` (the `sha1` / `sha2` crates, not a provider).
 pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     match algorithm {
@@ -474,6 +523,7 @@ pub fn hash(algorithm: HashAlgorithm, data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// HMAC (RFC 2104) of `data` under `key` with `algorithm` (the `hmac` crate, not a provider).
 pub fn hmac(algorithm: HashAlgorithm, key: &[u8], data: &[u8]) -> Vec<u8> {
     use hmac::{KeyInit, Mac};
     fn run<M: Mac + KeyInit>(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -494,12 +544,15 @@ fn kdf(algorithm: HashAlgorithm) -> Result<&'static dyn crate::crypto::kdf::Hkdf
     crypto::default_hkdf(algorithm).ok_or(PrimitiveError::MissingImplementation("HKDF"))
 }
 
+/// HKDF-Extract (RFC 5869) with the default provider's HKDF over `algorithm`.
 pub fn hkdf_extract(algorithm: HashAlgorithm, salt: &[u8], ikm: &[u8]) -> Result<SecretBytes> {
     kdf(algorithm)?
         .extract(salt, ikm)
         .map_err(|e| PrimitiveError::Kdf(e.to_string()))
 }
 
+/// HKDF-Expand (RFC 5869) with the default provider's HKDF over `algorithm`: `len` bytes, at most
+/// 255 · HashLen.
 pub fn hkdf_expand(
     algorithm: HashAlgorithm,
     prk: &[u8],
@@ -515,6 +568,7 @@ fn aead(algorithm: AeadAlgorithm) -> Result<&'static dyn crate::crypto::aead::Ae
     crypto::default_aead(algorithm).ok_or(PrimitiveError::MissingImplementation("AEAD"))
 }
 
+/// Seals with the default provider's `algorithm`: `ciphertext ‖ 16-byte tag`.
 pub fn aead_seal(
     algorithm: AeadAlgorithm,
     key: &[u8],
@@ -527,6 +581,8 @@ pub fn aead_seal(
         .map_err(|e| PrimitiveError::Aead(e.to_string()))
 }
 
+/// Opens `ciphertext ‖ tag` with the default provider's `algorithm`; a tag that does not verify
+/// is [`PrimitiveError::AeadOpen`], any other failure [`PrimitiveError::Aead`].
 pub fn aead_open(
     algorithm: AeadAlgorithm,
     key: &[u8],

@@ -33,6 +33,7 @@ pub struct SonetCrypto;
 /// The randomness failure [`OpenMlsRand`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RandError {
+    /// The operating system's random number generator (`getrandom`) failed.
     #[error("the system random number generator failed")]
     Rng,
 }

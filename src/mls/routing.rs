@@ -18,17 +18,24 @@ use super::{CipherSuite, Client};
 /// The content type of a framed MLS message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContentKind {
+    /// An application message.
     Application,
+    /// A proposal.
     Proposal,
+    /// A commit.
     Commit,
 }
 
 /// The cleartext framing of a PublicMessage or PrivateMessage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Framing {
+    /// `PublicMessage` or `PrivateMessage`.
     pub wire_format: &'static str,
+    /// The group id the message names.
     pub group_id: Vec<u8>,
+    /// The epoch the message names.
     pub epoch: u64,
+    /// The content type.
     pub content: ContentKind,
 }
 
@@ -77,10 +84,13 @@ pub fn welcome_suite(bytes: &[u8]) -> Result<CipherSuite> {
 /// The verified credential of a KeyPackage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPackageCredential {
+    /// The KeyPackage's cipher suite.
     pub suite: CipherSuite,
     /// The basic credential's identity.
     pub identity: Vec<u8>,
+    /// The suite's SignatureScheme code point (e.g. 0x0807 for Ed25519).
     pub signature_scheme: u16,
+    /// The leaf's signature public key, which signed the KeyPackage.
     pub signature_key: Vec<u8>,
 }
 

@@ -29,7 +29,10 @@ macro_rules! registry {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u16)]
         pub enum CipherSuite {
-            $($rfc = $rfc_id,)+
+            $(
+                #[doc = concat!("RFC 9420 §17.1 suite ", stringify!($rfc_id), ".")]
+                $rfc = $rfc_id,
+            )+
             $(
                 /// Draft (draft-ietf-mls-pq-ciphersuites); provisional code point, no upstream
                 /// vectors.

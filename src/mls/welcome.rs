@@ -23,8 +23,11 @@ use super::CipherSuite;
 /// What [`inspect_welcome`] established about a Welcome.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WelcomeInspection {
+    /// The Welcome's cipher suite.
     pub cipher_suite: CipherSuite,
+    /// The id of the group the Welcome joins.
     pub group_id: Vec<u8>,
+    /// The epoch the joiner enters.
     pub epoch: u64,
     /// The leaf index of the member that signed the GroupInfo (the Welcome's sender).
     pub signer_leaf: u32,

@@ -12,8 +12,11 @@
 use tonic::metadata::MetadataMap;
 use tonic::Status;
 
+/// Metadata key of the caller's identity (binary: the MLS basic credential's bytes).
 pub const IDENTITY_METADATA: &str = "sonet-identity-bin";
+/// Metadata key of the call's timestamp: decimal milliseconds since the Unix epoch.
 pub const TIMESTAMP_METADATA: &str = "sonet-timestamp";
+/// Metadata key of the call signature (binary), over [`call_content`] under [`CALL_LABEL`].
 pub const SIGNATURE_METADATA: &str = "sonet-signature-bin";
 /// The label of call signatures.
 pub const CALL_LABEL: &str = "sonet.v1 call";
@@ -38,6 +41,7 @@ pub struct CallPath(pub String);
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
+    /// The caller's identity: a verified signed call's identity, or a client certificate's CN.
     pub identity: Vec<u8>,
 }
 
@@ -58,8 +62,11 @@ pub fn certificate_identity(der: &[u8]) -> Result<Vec<u8>, Status> {
 /// The metadata of a signed call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedCall {
+    /// The identity the call claims (`sonet-identity-bin`); not yet verified.
     pub identity: Vec<u8>,
+    /// The timestamp the call claims (`sonet-timestamp`), ms since the Unix epoch.
     pub timestamp_ms: u64,
+    /// The signature (`sonet-signature-bin`), not yet verified.
     pub signature: Vec<u8>,
 }
 

@@ -28,16 +28,21 @@ use crate::mls::{self, CipherSuite, Group, GroupEvent, GroupOptions, JoinOptions
 /// Errors of the client side.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// The channel could not be set up or connected (bad endpoint, TLS, network).
     #[error("connection: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The service answered a call with a non-OK status.
     #[error("{}: {}", .0.code(), .0.message())]
     Status(#[from] Status),
+    /// The local MLS client failed (e.g. a message it cannot process).
     #[error("MLS: {0}")]
     Mls(#[from] MlsError),
+    /// The caller asked for something this member cannot do (e.g. a group it is not in).
     #[error("{0}")]
     Usage(String),
 }
 
+/// The result of a client operation.
 pub type Result<T> = std::result::Result<T, ClientError>;
 
 /// TLS settings of a client.
@@ -142,21 +147,25 @@ impl Connection {
         }
     }
 
+    /// The underlying channel, unsigned.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }
 
+    /// A `sonet.v1.Directory` client whose calls are signed (responses up to 64 MiB).
     pub fn directory(&self) -> DirectoryClient<Signed> {
         DirectoryClient::with_interceptor(self.channel.clone(), self.signer.clone())
             .max_decoding_message_size(64 << 20)
     }
 
+    /// A `sonet.v1.Delivery` client whose calls are signed (messages up to 64 MiB).
     pub fn delivery(&self) -> DeliveryClient<Signed> {
         DeliveryClient::with_interceptor(self.channel.clone(), self.signer.clone())
             .max_decoding_message_size(64 << 20)
             .max_encoding_message_size(64 << 20)
     }
 
+    /// A `sonet.v1.Keys` client whose calls are signed (messages up to 64 MiB).
     pub fn keys(&self) -> KeysClient<Signed> {
         KeysClient::with_interceptor(self.channel.clone(), self.signer.clone())
             .max_decoding_message_size(64 << 20)
@@ -199,28 +208,55 @@ pub fn new_message_id() -> Vec<u8> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Received {
     /// Joined a group from a Welcome.
-    Joined { group_id: Vec<u8>, epoch: u64 },
+    Joined {
+        /// The group joined.
+        group_id: Vec<u8>,
+        /// The epoch joined at.
+        epoch: u64,
+    },
     /// A commit moved a group to `epoch`.
-    Epoch { group_id: Vec<u8>, epoch: u64 },
+    Epoch {
+        /// The group.
+        group_id: Vec<u8>,
+        /// Its epoch after the commit.
+        epoch: u64,
+    },
     /// This member was removed from the group.
-    Removed { group_id: Vec<u8> },
+    Removed {
+        /// The group, now dropped from this member's groups.
+        group_id: Vec<u8>,
+    },
     /// A proposal was queued.
-    Proposal { group_id: Vec<u8> },
+    Proposal {
+        /// The group.
+        group_id: Vec<u8>,
+    },
     /// An application message.
     Message {
+        /// The group.
         group_id: Vec<u8>,
+        /// The sender's identity as the service recorded it (the caller that submitted the
+        /// message), not read from the MLS message: MLS authenticated the sender as a group
+        /// member, but nothing checks that member's credential against this identity.
         sender: Vec<u8>,
+        /// The plaintext.
         data: Vec<u8>,
     },
     /// A message already seen (same message id), or for a group this member is not in.
-    Ignored { reason: String },
+    Ignored {
+        /// Why, e.g. `own message`.
+        reason: String,
+    },
 }
 
 /// An MLS client acting through the service: registers, publishes KeyPackages, creates and
 /// changes groups, sends, and processes its mailbox in order.
 pub struct Member {
+    /// The MLS client: identity, signature keys, KeyPackages and group state.
     pub mls: mls::Client,
+    /// The cipher suite of this member's credential, KeyPackages and groups.
     pub suite: CipherSuite,
+    /// The connection whose calls are signed with this member's credential.
     pub connection: Connection,
     groups: HashMap<Vec<u8>, Group>,
     /// The last mailbox sequence processed.
@@ -228,6 +264,8 @@ pub struct Member {
 }
 
 impl Member {
+    /// A member over `channel`, signing its calls with `mls`'s credential for `suite`; cursor 0,
+    /// no groups loaded.
     pub fn new(mls: mls::Client, suite: CipherSuite, channel: Channel) -> Self {
         let connection = Connection::signed(channel, mls.clone(), suite);
         Member {
@@ -239,6 +277,7 @@ impl Member {
         }
     }
 
+    /// The MLS client's identity (the basic credential's bytes).
     pub fn identity(&self) -> &[u8] {
         self.mls.identity()
     }
@@ -332,6 +371,7 @@ impl Member {
         ids
     }
 
+    /// The loaded group with this id; [`ClientError::Usage`] if this member is not in it.
     pub fn group(&self, group_id: &[u8]) -> Result<&Group> {
         self.groups
             .get(group_id)

@@ -19,18 +19,32 @@ use crate::mls::CipherSuite;
 /// A configuration that could not be read or is invalid.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file's path.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The text is not YAML of the expected shape: a syntax error, an unknown key, or a value
+    /// of the wrong type.
     #[error("{path}: {message}")]
-    Syntax { path: String, message: String },
+    Syntax {
+        /// The file (or the `origin` given to [`Settings::parse`]).
+        path: String,
+        /// The YAML parser's message.
+        message: String,
+    },
+    /// A value is out of range or inconsistent with another.
     #[error("{path}: {key}: {message}")]
     Invalid {
+        /// The file (or the `origin` given to [`Settings::parse`]).
         path: String,
+        /// The dotted key, e.g. `security.grpc.tls_enabled`.
         key: &'static str,
+        /// What is wrong and what is allowed.
         message: String,
     },
 }
@@ -39,25 +53,32 @@ pub enum ConfigError {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The `security` section (required).
     pub security: Security,
     /// Absent: the embedded bus under `storage.path`.
     #[serde(default)]
     pub kafka: Option<Kafka>,
+    /// The `storage` section.
     #[serde(default)]
     pub storage: Storage,
 }
 
+/// The `security` section: the design document's `mls`, `pqc` and `grpc` keys.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Security {
+    /// `security.mls`.
     #[serde(default)]
     pub mls: Mls,
+    /// `security.pqc`.
     #[serde(default)]
     pub pqc: Pqc,
+    /// `security.grpc`.
     #[serde(default)]
     pub grpc: Grpc,
 }
 
+/// `security.mls`: the MLS cipher suites the delivery service accepts.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Mls {
@@ -77,6 +98,7 @@ pub struct Mls {
     pub epoch_rotation_hours: u32,
 }
 
+/// `security.pqc`: the service's own keys and the envelope suite.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Pqc {
@@ -91,6 +113,7 @@ pub struct Pqc {
     pub hybrid_enabled: bool,
 }
 
+/// `security.grpc`: where and how the service listens, and who may call what.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Grpc {
@@ -100,10 +123,13 @@ pub struct Grpc {
     /// The address to bind; loopback unless set.
     #[serde(default = "default_address")]
     pub address: String,
+    /// Serve TLS; needs `tls_cert` and `tls_key`. Default: `false`.
     #[serde(default)]
     pub tls_enabled: bool,
+    /// PEM certificate chain of the server (only with `tls_enabled`).
     #[serde(default)]
     pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the server (only with `tls_enabled`).
     #[serde(default)]
     pub tls_key: Option<PathBuf>,
     /// PEM CA bundle: with it, clients must present a certificate it issued (mutual TLS), and
@@ -118,19 +144,25 @@ pub struct Grpc {
     pub auth_max_skew_seconds: u64,
 }
 
+/// `kafka`: the broker to use instead of the embedded bus.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Kafka {
     /// `host:port[,host:port…]` of Apache Kafka or any Kafka-API broker.
     pub brokers: String,
+    /// The topic submissions go to: 1 to 249 of `[A-Za-z0-9._-]`. Default: `sonet.messages`.
     #[serde(default = "default_topic")]
     pub topic: String,
+    /// Partitions of the topic when the service creates it: 1 to 1000. Default: 6.
     #[serde(default = "default_partitions")]
     pub partitions: i32,
+    /// Replication factor of the topic when the service creates it: 1 to 16. Default: 1.
     #[serde(default = "default_replication")]
     pub replication_factor: i32,
+    /// The Kafka `client.id`. Default: `sonet`.
     #[serde(default = "default_client_id")]
     pub client_id: String,
+    /// The consumer group of the delivery workers. Default: `sonet-delivery`.
     #[serde(default = "default_consumer_group")]
     pub consumer_group: String,
     /// How long an accepted submission may wait for the broker (retrying) before the caller
@@ -142,6 +174,7 @@ pub struct Kafka {
     pub health_check_interval_ms: u64,
 }
 
+/// `storage`: where the service keeps its state.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Storage {
@@ -260,21 +293,35 @@ const PRE_STANDARD_NAMES: &[(&str, &str)] = &[
 /// The configuration after validation, with names resolved to types.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The configuration as read (or as built, for [`Settings::validate`]).
     pub config: Config,
+    /// `security.mls.cipher_suite`, resolved; always in `allowed_cipher_suites`.
     pub cipher_suite: CipherSuite,
+    /// `security.mls.allowed_cipher_suites`, resolved (every supported RFC 9420 suite if empty).
     pub allowed_cipher_suites: Vec<CipherSuite>,
+    /// `security.pqc.kem_algorithm`, resolved.
     pub kem_algorithm: KemAlgorithm,
+    /// `security.pqc.signature_algorithm`, resolved.
     pub signature_algorithm: SignatureAlgorithm,
+    /// The envelope suite `security.pqc.hybrid_enabled` selects: X-Wing + AES-256-GCM, or
+    /// ML-KEM-768 + AES-256-GCM.
     pub envelope_suite: EnvelopeSuite,
+    /// `security.grpc.address`, parsed.
     pub bind_address: IpAddr,
+    /// The TLS files when `security.grpc.tls_enabled`.
     pub tls: Option<TlsFiles>,
+    /// `security.mls.epoch_rotation_hours` as a duration.
     pub epoch_rotation: Duration,
 }
 
+/// The PEM files of the server's TLS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsFiles {
+    /// The certificate chain.
     pub cert: PathBuf,
+    /// The private key.
     pub key: PathBuf,
+    /// The CA bundle client certificates must chain to (mutual TLS), if any.
     pub client_ca: Option<PathBuf>,
 }
 

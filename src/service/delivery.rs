@@ -29,6 +29,8 @@ use crate::bus::Record;
 use crate::mls::{ContentKind, Framing};
 
 pub const MAX_GROUP_ID_LEN: usize = 255;
+/// Length in bytes of a client-chosen message id, and of the scoped id stored for it; a request
+/// with an id of another length is refused.
 pub const MESSAGE_ID_LEN: usize = 16;
 /// Largest MLS message accepted (a Welcome to many members can be large).
 pub const MAX_PAYLOAD_LEN: usize = 16 << 20;

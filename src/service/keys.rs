@@ -21,12 +21,17 @@ use crate::secret::SecretBytes;
 /// A key algorithm the service can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyAlgorithm {
+    /// An ML-KEM key (FIPS 203).
     Kem(KemAlgorithm),
+    /// A signature key (ML-DSA, SLH-DSA or FN-DSA).
     Signature(SignatureAlgorithm),
+    /// A recipient key of Sonet's hybrid envelope.
     Envelope(EnvelopeSuite),
 }
 
 impl KeyAlgorithm {
+    /// The algorithm with this exact name (e.g. `ML-KEM-768`, `ML-DSA-65`,
+    /// `X-Wing + HKDF-SHA256 + AES-256-GCM`); `INVALID_ARGUMENT` naming the allowed ones otherwise.
     pub fn parse(name: &str) -> Result<Self, Status> {
         if let Some(kem) = KemAlgorithm::ALL.into_iter().find(|a| a.name() == name) {
             return Ok(Self::Kem(kem));
@@ -43,6 +48,7 @@ impl KeyAlgorithm {
         )))
     }
 
+    /// Every name [`KeyAlgorithm::parse`] accepts: KEMs, then signatures, then envelope suites.
     pub fn names() -> Vec<&'static str> {
         KemAlgorithm::ALL
             .into_iter()
@@ -52,6 +58,7 @@ impl KeyAlgorithm {
             .collect()
     }
 
+    /// The algorithm's name, as [`KeyAlgorithm::parse`] takes it.
     pub fn name(self) -> &'static str {
         match self {
             Self::Kem(a) => a.name(),

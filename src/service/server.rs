@@ -33,26 +33,38 @@ use crate::bus::{embedded::EmbeddedBus, BusError, SharedBus};
 /// Errors starting or running the server.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// The service database could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The message bus could not be opened or set up.
     #[error(transparent)]
     Bus(#[from] BusError),
+    /// A TLS file (certificate, key or client CA) could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file's path.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The listening socket could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
+        /// The address asked for, `ip:port`.
         address: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// tonic refused the TLS configuration or the server failed.
     #[error("gRPC server: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The gRPC reflection service could not be built; also a server task that panicked or was
+    /// cancelled (the message then starts `server task:`).
     #[error("reflection: {0}")]
     Reflection(String),
+    /// The configuration has a `kafka` section but this build lacks the `kafka` feature.
     #[error("this build has no Kafka support (feature `kafka`); remove the kafka section to use the embedded bus")]
     KafkaNotBuilt,
 }

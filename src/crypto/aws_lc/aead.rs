@@ -31,21 +31,25 @@ pub struct AwsLcAead {
     evp: Option<EvpAesGcm>,
 }
 
+/// AES-128-GCM: IVs of any length SP 800-38D allows, tags of every SP 800-38D length.
 pub static AES_128: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes128Gcm,
     aws: &AES_128_GCM,
     evp: Some(EvpAesGcm::Aes128),
 };
+/// AES-192-GCM: IVs of any length SP 800-38D allows, tags of every SP 800-38D length.
 pub static AES_192: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes192Gcm,
     aws: &AES_192_GCM,
     evp: Some(EvpAesGcm::Aes192),
 };
+/// AES-256-GCM: IVs of any length SP 800-38D allows, tags of every SP 800-38D length.
 pub static AES_256: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::Aes256Gcm,
     aws: &AES_256_GCM,
     evp: Some(EvpAesGcm::Aes256),
 };
+/// ChaCha20-Poly1305 (RFC 8439).
 pub static CHACHA20: AwsLcAead = AwsLcAead {
     algorithm: AeadAlgorithm::ChaCha20Poly1305,
     aws: &CHACHA20_POLY1305,

@@ -20,21 +20,25 @@ pub struct AwsLcHkdf {
     hmac: hmac::Algorithm,
 }
 
+/// HKDF-SHA-1 (aws-lc-rs `HKDF_SHA1_FOR_LEGACY_USE_ONLY`), for legacy vectors only.
 pub static HKDF_SHA1: AwsLcHkdf = AwsLcHkdf {
     hash: HashAlgorithm::Sha1,
     hkdf: hkdf::HKDF_SHA1_FOR_LEGACY_USE_ONLY,
     hmac: hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
 };
+/// HKDF-SHA-256.
 pub static HKDF_SHA256: AwsLcHkdf = AwsLcHkdf {
     hash: HashAlgorithm::Sha256,
     hkdf: hkdf::HKDF_SHA256,
     hmac: hmac::HMAC_SHA256,
 };
+/// HKDF-SHA-384.
 pub static HKDF_SHA384: AwsLcHkdf = AwsLcHkdf {
     hash: HashAlgorithm::Sha384,
     hkdf: hkdf::HKDF_SHA384,
     hmac: hmac::HMAC_SHA384,
 };
+/// HKDF-SHA-512.
 pub static HKDF_SHA512: AwsLcHkdf = AwsLcHkdf {
     hash: HashAlgorithm::Sha512,
     hkdf: hkdf::HKDF_SHA512,

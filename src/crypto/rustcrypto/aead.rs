@@ -44,12 +44,15 @@ pub struct Gcm {
     algorithm: AeadAlgorithm,
 }
 
+/// AES-128-GCM: IVs of 1 to [`MAX_IV_LEN`] bytes, tags of every SP 800-38D length.
 pub static AES_128_GCM: Gcm = Gcm {
     algorithm: AeadAlgorithm::Aes128Gcm,
 };
+/// AES-192-GCM: IVs of 1 to [`MAX_IV_LEN`] bytes, tags of every SP 800-38D length.
 pub static AES_192_GCM: Gcm = Gcm {
     algorithm: AeadAlgorithm::Aes192Gcm,
 };
+/// AES-256-GCM: IVs of 1 to [`MAX_IV_LEN`] bytes, tags of every SP 800-38D length.
 pub static AES_256_GCM: Gcm = Gcm {
     algorithm: AeadAlgorithm::Aes256Gcm,
 };
@@ -57,6 +60,7 @@ pub static AES_256_GCM: Gcm = Gcm {
 /// ChaCha20-Poly1305 (RFC 8439), from `chacha20poly1305`.
 pub struct ChaCha20Poly1305;
 
+/// ChaCha20-Poly1305 (RFC 8439).
 pub static CHACHA20_POLY1305: ChaCha20Poly1305 = ChaCha20Poly1305;
 
 /// Every AEAD this provider implements.

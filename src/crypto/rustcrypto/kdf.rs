@@ -24,9 +24,13 @@ impl<H> RustCryptoHkdf<H> {
     }
 }
 
+/// HKDF-SHA-1, for legacy vectors only.
 pub static HKDF_SHA1: RustCryptoHkdf<sha1::Sha1> = RustCryptoHkdf::new(HashAlgorithm::Sha1);
+/// HKDF-SHA-256.
 pub static HKDF_SHA256: RustCryptoHkdf<sha2::Sha256> = RustCryptoHkdf::new(HashAlgorithm::Sha256);
+/// HKDF-SHA-384.
 pub static HKDF_SHA384: RustCryptoHkdf<sha2::Sha384> = RustCryptoHkdf::new(HashAlgorithm::Sha384);
+/// HKDF-SHA-512.
 pub static HKDF_SHA512: RustCryptoHkdf<sha2::Sha512> = RustCryptoHkdf::new(HashAlgorithm::Sha512);
 
 /// Every HKDF this provider implements.

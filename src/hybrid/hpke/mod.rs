@@ -56,76 +56,135 @@ pub const MIN_PSK_LEN: usize = 32;
 /// Errors from HPKE operations. Messages carry ids and lengths, never key material.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum HpkeError {
+    /// A KEM id not in [`KemId::ALL`]; carries the id.
     #[error("unknown HPKE KEM id {0:#06x}")]
     UnknownKem(u16),
+    /// A KDF id not in [`KdfId::ALL`]; carries the id.
     #[error("unknown HPKE KDF id {0:#06x}")]
     UnknownKdf(u16),
+    /// An AEAD id not in [`AeadId::ALL`]; carries the id.
     #[error("unknown HPKE AEAD id {0:#06x}")]
     UnknownAead(u16),
+    /// A mode id other than 0x00–0x03; carries the id.
     #[error("unknown HPKE mode {0:#04x}")]
     UnknownMode(u16),
+    /// An auth mode, or a sender key for [`encap`] / [`decap`], with a KEM that has no
+    /// AuthEncap/AuthDecap (ML-KEM, X-Wing).
     #[error("{kem} has no authenticated encapsulation, so the {mode} mode is unavailable")]
-    AuthUnsupported { kem: KemId, mode: Mode },
+    AuthUnsupported {
+        /// The KEM asked for.
+        kem: KemId,
+        /// The mode asked for (for [`encap`] / [`decap`] with a sender key, [`Mode::Auth`]).
+        mode: Mode,
+    },
+    /// A psk mode without a PSK (or with the empty default PSK and id).
     #[error("the {0} mode requires a pre-shared key and its id")]
     MissingPsk(Mode),
+    /// A non-empty PSK given in a mode that takes none (base or auth).
     #[error("the {0} mode takes no pre-shared key")]
     UnexpectedPsk(Mode),
+    /// One of PSK and PSK id empty and the other not (RFC 9180 §5.1 VerifyPSKInputs).
     #[error("a pre-shared key and its id must both be non-empty or both be empty")]
     InconsistentPsk,
+    /// A PSK shorter than [`MIN_PSK_LEN`] bytes; carries its length.
     #[error("the pre-shared key has {0} bytes; at least {MIN_PSK_LEN} are required")]
     PskTooShort(usize),
+    /// An auth mode without the sender's key (private key to set up, public key to receive).
     #[error("the {0} mode requires the sender's key")]
     MissingSenderKey(Mode),
+    /// A sender key given in a mode that takes none (base or psk).
     #[error("the {0} mode takes no sender key")]
     UnexpectedSenderKey(Mode),
+    /// A key or encapsulated key that rust-hpke cannot deserialize for its KEM (e.g. one of the
+    /// wrong length).
     #[error("invalid {kem} {what}: {reason}")]
     InvalidKey {
+        /// The KEM it was parsed for.
         kem: KemId,
+        /// Which input, e.g. `recipient public key`, `encapsulated key`.
         what: &'static str,
+        /// rust-hpke's description of the failure.
         reason: String,
     },
+    /// Deterministic-encapsulation randomness whose length is not
+    /// [`KemId::encap_randomness_len`].
     #[error("{kem} encapsulation takes exactly {expected} bytes of randomness, got {got}")]
     RandomnessLength {
+        /// The KEM asked for.
         kem: KemId,
+        /// The bytes that KEM draws for one encapsulation.
         expected: usize,
+        /// The bytes supplied.
         got: usize,
     },
+    /// The KEM drew more or fewer bytes than were supplied for a deterministic encapsulation, so
+    /// the result is discarded: rust-hpke draws differently from [`KemId::encap_randomness_len`].
     #[error(
         "the {kem} implementation did not consume exactly the {given} bytes of randomness supplied"
     )]
-    RandomnessMismatch { kem: KemId, given: usize },
+    RandomnessMismatch {
+        /// The KEM that was run.
+        kem: KemId,
+        /// The number of bytes supplied.
+        given: usize,
+    },
+    /// The operating system's random number generator (`getrandom`) failed.
     #[error("the system random number generator failed")]
     Rng,
+    /// rust-hpke's (Auth)Encap failed after its inputs parsed; for a DHKEM, a Diffie-Hellman
+    /// result that is all zeros (RFC 9180 §7.1.4).
     #[error("encapsulation failed (the Diffie-Hellman output was zero)")]
     Encap,
+    /// rust-hpke's (Auth)Decap failed after its inputs parsed; for a DHKEM, a Diffie-Hellman
+    /// result that is all zeros (RFC 9180 §7.1.4).
     #[error("decapsulation failed (the Diffie-Hellman output was zero)")]
     Decap,
+    /// `seal` or `open` with the export-only AEAD ([`AeadId::ExportOnly`]).
     #[error("the export-only AEAD cannot seal or open")]
     ExportOnly,
+    /// The AEAD refused to encrypt.
     #[error("encryption failed")]
     Seal,
+    /// The ciphertext does not authenticate; the context's sequence number is unchanged.
     #[error("decryption failed: the ciphertext does not authenticate under this context, aad and sequence number")]
     Open,
+    /// The context's sequence number reached its limit (RFC 9180 §5.2): no further message can be
+    /// sealed or opened with it.
     #[error("the context has used every sequence number (RFC 9180 §5.2)")]
     MessageLimit,
+    /// An export longer than 255 · Nh bytes (RFC 9180 §5.3, HKDF-Expand's limit).
     #[error("cannot export {requested} bytes; this KDF allows at most {max}")]
-    ExportTooLong { requested: usize, max: usize },
+    ExportTooLong {
+        /// L, the number of bytes asked for.
+        requested: usize,
+        /// 255 · Nh of the suite's KDF.
+        max: usize,
+    },
 }
 
 /// A KEM (RFC 9180 §7.1 and the HPKE KEM registry).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KemId {
+    /// DHKEM(P-256, HKDF-SHA256), id 0x0010.
     DhkemP256,
+    /// DHKEM(P-384, HKDF-SHA384), id 0x0011.
     DhkemP384,
+    /// DHKEM(P-521, HKDF-SHA512), id 0x0012.
     DhkemP521,
+    /// DHKEM(X25519, HKDF-SHA256), id 0x0020.
     DhkemX25519,
+    /// DHKEM(X448, HKDF-SHA512), id 0x0021; Sonet's own implementation.
     DhkemX448,
+    /// ML-KEM-768 (FIPS 203) as an HPKE KEM (draft-ietf-hpke-pq), id 0x0041.
     MlKem768,
+    /// ML-KEM-1024 (FIPS 203) as an HPKE KEM (draft-ietf-hpke-pq), id 0x0042.
     MlKem1024,
+    /// X-Wing (draft-connolly-cfrg-xwing-kem), id 0x647a.
     XWing,
 }
 
 impl KemId {
+    /// Every KEM, in code-point order.
     pub const ALL: [KemId; 8] = [
         Self::DhkemP256,
         Self::DhkemP384,
@@ -137,6 +196,7 @@ impl KemId {
         Self::XWing,
     ];
 
+    /// The code point in the HPKE KEM registry (`kem_id`).
     pub const fn id(self) -> u16 {
         match self {
             Self::DhkemP256 => 0x0010,
@@ -150,6 +210,7 @@ impl KemId {
         }
     }
 
+    /// The registry's name, e.g. `DHKEM(X25519, HKDF-SHA256)`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::DhkemP256 => "DHKEM(P-256, HKDF-SHA256)",
@@ -256,14 +317,19 @@ impl fmt::Display for KemId {
 /// A KDF (RFC 9180 §7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KdfId {
+    /// HKDF-SHA256, id 0x0001.
     HkdfSha256,
+    /// HKDF-SHA384, id 0x0002.
     HkdfSha384,
+    /// HKDF-SHA512, id 0x0003.
     HkdfSha512,
 }
 
 impl KdfId {
+    /// Every KDF, in code-point order.
     pub const ALL: [KdfId; 3] = [Self::HkdfSha256, Self::HkdfSha384, Self::HkdfSha512];
 
+    /// The code point in the HPKE KDF registry (`kdf_id`).
     pub const fn id(self) -> u16 {
         match self {
             Self::HkdfSha256 => 0x0001,
@@ -272,6 +338,7 @@ impl KdfId {
         }
     }
 
+    /// The registry's name, e.g. `HKDF-SHA256`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::HkdfSha256 => "HKDF-SHA256",
@@ -321,14 +388,18 @@ impl fmt::Display for KdfId {
 /// An AEAD (RFC 9180 §7.3), including the export-only pseudo-AEAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AeadId {
+    /// AES-128-GCM, id 0x0001.
     Aes128Gcm,
+    /// AES-256-GCM, id 0x0002.
     Aes256Gcm,
+    /// ChaCha20-Poly1305, id 0x0003.
     ChaCha20Poly1305,
     /// Contexts that only export secrets; `seal` and `open` refuse.
     ExportOnly,
 }
 
 impl AeadId {
+    /// Every AEAD, export-only last.
     pub const ALL: [AeadId; 4] = [
         Self::Aes128Gcm,
         Self::Aes256Gcm,
@@ -336,6 +407,7 @@ impl AeadId {
         Self::ExportOnly,
     ];
 
+    /// The code point in the HPKE AEAD registry (`aead_id`; 0xffff for export-only).
     pub const fn id(self) -> u16 {
         match self {
             Self::Aes128Gcm => 0x0001,
@@ -345,6 +417,7 @@ impl AeadId {
         }
     }
 
+    /// The registry's name, e.g. `AES-128-GCM`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Aes128Gcm => "AES-128-GCM",
@@ -406,16 +479,22 @@ impl fmt::Display for AeadId {
 /// The HPKE mode (RFC 9180 §5, Table 1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
+    /// mode_base (0x00): no PSK, no sender authentication.
     #[default]
     Base,
+    /// mode_psk (0x01): authenticated by a pre-shared key.
     Psk,
+    /// mode_auth (0x02): authenticated by the sender's KEM key pair (DHKEMs only).
     Auth,
+    /// mode_auth_psk (0x03): both.
     AuthPsk,
 }
 
 impl Mode {
+    /// Every mode, in id order.
     pub const ALL: [Mode; 4] = [Self::Base, Self::Psk, Self::Auth, Self::AuthPsk];
 
+    /// The mode's value in RFC 9180 Table 1.
     pub const fn id(self) -> u8 {
         match self {
             Self::Base => 0x00,
@@ -425,6 +504,7 @@ impl Mode {
         }
     }
 
+    /// The name RFC 9180 and its test vectors use: `base`, `psk`, `auth`, `auth_psk`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Base => "base",
@@ -434,10 +514,12 @@ impl Mode {
         }
     }
 
+    /// Whether the mode takes a PSK (psk, auth_psk).
     pub const fn uses_psk(self) -> bool {
         matches!(self, Self::Psk | Self::AuthPsk)
     }
 
+    /// Whether the mode takes the sender's key (auth, auth_psk).
     pub const fn uses_auth(self) -> bool {
         matches!(self, Self::Auth | Self::AuthPsk)
     }
@@ -477,16 +559,23 @@ impl fmt::Display for Mode {
 /// A ciphersuite. Every KEM × KDF × AEAD combination is supported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Suite {
+    /// The KEM.
     pub kem: KemId,
+    /// The KDF of the key schedule.
     pub kdf: KdfId,
+    /// The AEAD of the contexts.
     pub aead: AeadId,
 }
 
 impl Suite {
+    /// The suite of these three algorithms.
     pub const fn new(kem: KemId, kdf: KdfId, aead: AeadId) -> Self {
         Self { kem, kdf, aead }
     }
 
+    /// The suite of these registry code points; an unknown id is
+    /// [`HpkeError::UnknownKem`] / [`UnknownKdf`](HpkeError::UnknownKdf) /
+    /// [`UnknownAead`](HpkeError::UnknownAead).
     pub fn from_ids(kem: u16, kdf: u16, aead: u16) -> Result<Self, HpkeError> {
         Ok(Self::new(
             KemId::try_from(kem)?,
@@ -514,7 +603,9 @@ impl fmt::Display for Suite {
 /// A pre-shared key and its identifier.
 #[derive(Clone, Copy)]
 pub struct Psk<'a> {
+    /// The PSK: at least [`MIN_PSK_LEN`] bytes, or empty with an empty id for "no PSK".
     pub key: &'a [u8],
+    /// The PSK's identifier (`psk_id`), non-empty exactly when the key is.
     pub id: &'a [u8],
 }
 
@@ -533,16 +624,21 @@ impl fmt::Debug for Psk<'_> {
 /// (serialized as for [`derive_keypair`]) for the auth modes.
 #[derive(Clone, Copy, Default)]
 pub struct SenderInputs<'a> {
+    /// The mode.
     pub mode: Mode,
+    /// The PSK: required in the psk modes, refused in the others.
     pub psk: Option<Psk<'a>>,
+    /// The sender's serialized private key: required in the auth modes, refused in the others.
     pub sender_private_key: Option<&'a [u8]>,
 }
 
 impl<'a> SenderInputs<'a> {
+    /// mode_base: no PSK, no sender key.
     pub fn base() -> Self {
         Self::default()
     }
 
+    /// mode_psk with this PSK.
     pub fn psk(psk: Psk<'a>) -> Self {
         Self {
             mode: Mode::Psk,
@@ -551,6 +647,7 @@ impl<'a> SenderInputs<'a> {
         }
     }
 
+    /// mode_auth with the sender's private key.
     pub fn auth(sender_private_key: &'a [u8]) -> Self {
         Self {
             mode: Mode::Auth,
@@ -559,6 +656,7 @@ impl<'a> SenderInputs<'a> {
         }
     }
 
+    /// mode_auth_psk with the sender's private key and a PSK.
     pub fn auth_psk(sender_private_key: &'a [u8], psk: Psk<'a>) -> Self {
         Self {
             mode: Mode::AuthPsk,
@@ -585,16 +683,21 @@ impl fmt::Debug for SenderInputs<'_> {
 /// for the auth modes.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReceiverInputs<'a> {
+    /// The mode; must match the sender's.
     pub mode: Mode,
+    /// The PSK: required in the psk modes, refused in the others.
     pub psk: Option<Psk<'a>>,
+    /// The sender's serialized public key: required in the auth modes, refused in the others.
     pub sender_public_key: Option<&'a [u8]>,
 }
 
 impl<'a> ReceiverInputs<'a> {
+    /// mode_base: no PSK, no sender key.
     pub fn base() -> Self {
         Self::default()
     }
 
+    /// mode_psk with this PSK.
     pub fn psk(psk: Psk<'a>) -> Self {
         Self {
             mode: Mode::Psk,
@@ -603,6 +706,7 @@ impl<'a> ReceiverInputs<'a> {
         }
     }
 
+    /// mode_auth with the sender's public key.
     pub fn auth(sender_public_key: &'a [u8]) -> Self {
         Self {
             mode: Mode::Auth,
@@ -611,6 +715,7 @@ impl<'a> ReceiverInputs<'a> {
         }
     }
 
+    /// mode_auth_psk with the sender's public key and a PSK.
     pub fn auth_psk(sender_public_key: &'a [u8], psk: Psk<'a>) -> Self {
         Self {
             mode: Mode::AuthPsk,
@@ -711,7 +816,9 @@ pub fn parse_private_key(
 /// The result of [`encap`].
 #[derive(Debug)]
 pub struct Encapsulation {
+    /// The encapsulated key `enc` (Nenc bytes) for the recipient.
     pub enc: Vec<u8>,
+    /// The KEM shared secret (Nsecret bytes).
     pub shared_secret: SecretBytes,
 }
 
@@ -772,6 +879,7 @@ pub struct SenderContext {
 }
 
 impl SenderContext {
+    /// The suite the context was set up with.
     pub fn suite(&self) -> Suite {
         self.suite
     }
@@ -811,6 +919,7 @@ pub struct ReceiverContext {
 }
 
 impl ReceiverContext {
+    /// The suite the context was set up with.
     pub fn suite(&self) -> Suite {
         self.suite
     }
