@@ -48,7 +48,8 @@ pub enum MlsError {
         /// The wire format received, e.g. `KeyPackage`.
         got: &'static str,
     },
-    /// A cipher-suite code point outside RFC 9420's registry (1–7).
+    /// A cipher-suite code point that is neither an RFC 9420 suite (1–7) nor one of openmls'
+    /// draft post-quantum suites.
     #[error("unknown cipher suite 0x{0:04x}")]
     UnknownCipherSuite(u16),
     /// A registered suite the crypto provider cannot run.

@@ -82,8 +82,8 @@ pub enum PrimitiveError {
 /// The result of a primitive.
 pub type Result<T> = std::result::Result<T, PrimitiveError>;
 
-/// A TLS SignatureScheme (RFC 8446 §4.2.3, and the ML-DSA code points of
-/// draft-ietf-lamps-pq-composite / openmls 0.9).
+/// A TLS SignatureScheme (RFC 8446 §4.2.3, and the ML-DSA code points 0x0904–0x0906 of
+/// draft-ietf-tls-mldsa, as openmls 0.9 uses them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SignatureScheme {
     /// `ecdsa_secp256r1_sha256` (0x0403): ECDSA over P-256 with SHA-256.

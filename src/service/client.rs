@@ -242,7 +242,8 @@ pub enum Received {
         /// The plaintext.
         data: Vec<u8>,
     },
-    /// A message already seen (same message id), or for a group this member is not in.
+    /// A mailbox message this member does not act on: one whose sequence number was already
+    /// processed, one for a group it is not in, or its own message coming back.
     Ignored {
         /// Why, e.g. `own message`.
         reason: String,

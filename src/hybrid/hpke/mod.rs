@@ -14,7 +14,7 @@
 //! * single-shot [`seal`] / [`open`] (§6.1).
 //!
 //! rust-hpke does the work for every KEM it has. It lacks DHKEM(X448, HKDF-SHA512), which is
-//! implemented in [`dhkem_x448`] against the crate's public `Kem` trait, so the crate's key
+//! implemented in the private `dhkem_x448` module against the crate's public `Kem` trait, so the crate's key
 //! schedule and AEAD contexts serve X448 suites too.
 //!
 //! **Deterministic encapsulation.** `randomness: Some(bytes)` replaces the system RNG for one
@@ -1022,7 +1022,7 @@ pub fn setup_receiver(
     Ok(ReceiverContext { suite, inner })
 }
 
-/// Single-shot Seal<MODE> (RFC 9180 §6.1): `(enc, ct)`.
+/// Single-shot `Seal<MODE>` (RFC 9180 §6.1): `(enc, ct)`.
 pub fn seal(
     suite: Suite,
     inputs: &SenderInputs<'_>,
@@ -1041,7 +1041,7 @@ pub fn seal(
     Ok((enc, ciphertext))
 }
 
-/// Single-shot Open<MODE> (RFC 9180 §6.1).
+/// Single-shot `Open<MODE>` (RFC 9180 §6.1).
 pub fn open(
     suite: Suite,
     inputs: &ReceiverInputs<'_>,
