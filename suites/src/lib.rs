@@ -1,9 +1,9 @@
 //! Sonet's conformance suites.
 //!
-//! The results and manifest models are always available (xtask reads them); the suites
-//! themselves, which drive the `sonet` library, sit behind the default `runner` feature.
+//! The results model is always available (xtask reads it); the suites themselves, which drive
+//! the `sonet` library, sit behind the default `runner` feature. The vector manifest lives in
+//! `sonet_testkit::vectors`.
 
-pub mod manifest;
 pub mod results;
 pub mod rng;
 

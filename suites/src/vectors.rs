@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{read_checked, Manifest, VectorFileError};
+use sonet_testkit::vectors::{read_checked, sha256_hex, Entry, Manifest, VectorFileError};
+
 use crate::results::Source;
 
 /// The environment variable naming the vector root.
@@ -53,7 +54,7 @@ impl VectorStore {
             .manifest
             .entry(path)
             .ok_or_else(|| VectorFileError::NotPinned(path.to_owned()))?;
-        Ok((read_checked(&self.root, entry)?, entry.source()))
+        Ok((read_checked(&self.root, entry)?, source_of(entry)))
     }
 
     /// A verified file as UTF-8 text.
@@ -77,6 +78,17 @@ impl VectorStore {
     }
 }
 
+/// The source record of a pinned file, as the results name it.
+fn source_of(entry: &Entry) -> Source {
+    Source {
+        file: entry.path.clone(),
+        repo: entry.repo.clone(),
+        commit: entry.commit.clone(),
+        upstream_path: entry.upstream_path.clone(),
+        sha256: entry.sha256.clone(),
+    }
+}
+
 /// The folder of Sonet's own, committed vector files (`vectors/sonet/`).
 pub fn own_vector_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/sonet")
@@ -96,7 +108,7 @@ pub fn read_own(file: &str) -> Result<(Vec<u8>, Source), String> {
         repo: "sonet (this repository)".into(),
         commit: "working tree".into(),
         upstream_path: format!("vectors/sonet/{file}"),
-        sha256: crate::manifest::sha256_hex(&bytes),
+        sha256: sha256_hex(&bytes),
     };
     Ok((bytes, source))
 }

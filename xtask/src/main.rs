@@ -13,8 +13,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use sonet_suites::manifest::Manifest;
 use sonet_suites::results::{Outcome, SuiteRun};
+use sonet_testkit::vectors::Manifest;
 
 use report::{FileStatus, Report, Verdict};
 

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use sonet_suites::manifest::{read_checked, Entry, Manifest, Unpack, VectorFileError};
+use sonet_testkit::vectors::{read_checked, Entry, Manifest, Unpack, VectorFileError};
 
 use crate::report::{FileStatus, VectorCheck, VectorFileStatus};
 
@@ -220,7 +220,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use sonet_suites::manifest::sha256_hex;
+    use sonet_testkit::vectors::sha256_hex;
 
     /// A minimal HTTP/1.1 file server on 127.0.0.1 serving `root`; stops when dropped.
     struct FileServer {

@@ -1,0 +1,7 @@
+//! Test support shared by Sonet's unit tests, end-to-end tests, conformance suites, benchmarks
+//! and xtask: the pinned-vector manifest and its sha256-checked reader, the tansu broker
+//! launcher and unique names.
+
+pub mod tansu;
+pub mod unique;
+pub mod vectors;
