@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use sonet_testkit::vectors::{read_checked, sha256_hex, Entry, Manifest, VectorFileError};
+use sonet_testkit::vectors::{
+    beside_workspace, read_checked, sha256_hex, vector_root, Entry, Manifest, VectorFileError,
+    VECTORS_ENV,
+};
 
 use crate::results::Source;
-
-/// The environment variable naming the vector root.
-pub const VECTORS_ENV: &str = "SONET_VECTORS";
 
 /// A vector root plus the manifest its files must match.
 #[derive(Debug, Clone)]
@@ -27,10 +27,10 @@ impl VectorStore {
     /// `SONET_VECTORS`, or `../shared/vectors` beside the workspace (the layout this project is
     /// developed in) when that exists.
     pub fn from_env() -> Result<Self, String> {
-        if let Some(dir) = std::env::var_os(VECTORS_ENV) {
-            return Self::new(PathBuf::from(dir)).map_err(|e| e.to_string());
+        if let Some(dir) = vector_root() {
+            return Self::new(dir).map_err(|e| e.to_string());
         }
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+        let beside = beside_workspace();
         if beside.is_dir() {
             return Self::new(beside).map_err(|e| e.to_string());
         }

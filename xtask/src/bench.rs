@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use anyhow::{bail, Context as _, Result};
 use serde::Deserialize;
 use sonet_suites::results::{Claim, Verdict};
+use sonet_testkit::vectors::VECTORS_ENV;
 
 pub use crate::report::model::{
     BaselineChange, Comparison, DefaultCheck, EndToEndRun, HybridRow, Measurement, Performance,
@@ -132,7 +133,7 @@ pub fn run(
         .args(["bench", "--workspace"])
         .args(BENCH_TARGETS.iter().flat_map(|t| ["--bench", t]))
         .env("SONET_BENCH_PROFILE", options.profile.name())
-        .env("SONET_VECTORS", vectors_root)
+        .env(VECTORS_ENV, vectors_root)
         .env("CRITERION_HOME", &home)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use sonet_suites::results::{Outcome, SuiteRun};
-use sonet_testkit::vectors::Manifest;
+use sonet_testkit::vectors::{vector_root, Manifest, VECTORS_ENV};
 
 use report::{FileStatus, Report, Verdict};
 
@@ -240,7 +240,7 @@ fn verify(args: &[String]) -> Result<ExitCode> {
             "conformance",
             "--",
         ])
-        .env("SONET_VECTORS", &vectors_root)
+        .env(VECTORS_ENV, &vectors_root)
         .env("SONET_SUITES", suites.join(","))
         .env("SONET_RESULTS_OUT", &suites_json)
         // The live `service` suite runs its Kafka cases against the broker (or reports them
@@ -548,7 +548,7 @@ fn test(args: &[String]) -> Result<ExitCode> {
         .current_dir(&root)
         .args(["test", "--workspace", "--release"])
         .args(args)
-        .env("SONET_VECTORS", &vectors_root)
+        .env(VECTORS_ENV, &vectors_root)
         .envs(broker::test_env(&root))
         .status()
         .context("running cargo test")?;
@@ -583,9 +583,7 @@ fn vectors_command(args: &[String]) -> Result<ExitCode> {
             let flags = Flags::parse(rest, &["dir"])?;
             let dir = match flags.one("dir") {
                 Some(dir) => PathBuf::from(dir),
-                None => std::env::var_os(vectors::VECTORS_ENV)
-                    .map(PathBuf::from)
-                    .context("give --dir DIR or set SONET_VECTORS")?,
+                None => vector_root().context("give --dir DIR or set SONET_VECTORS")?,
             };
             let check = vectors::check(&manifest, &dir);
             Ok(if vectors::print_check(&check) {
