@@ -782,7 +782,7 @@ mod tests {
     use sha3::Shake256;
 
     use super::*;
-    use crate::test_vectors::read_pinned_json;
+    use sonet_testkit::vectors::pinned_json;
 
     const KEMS: [&AwsLcMlKem; 3] = [&ML_KEM_512, &ML_KEM_768, &ML_KEM_1024];
     const DSAS: [&AwsLcMlDsa; 3] = [&ML_DSA_44, &ML_DSA_65, &ML_DSA_87];
@@ -813,9 +813,11 @@ mod tests {
         expected: Value,
     }
 
-    fn acvp_cases(set: &str) -> Vec<Case> {
-        let prompt = read_pinned_json(&format!("acvp/{set}/prompt.json"));
-        let expected = read_pinned_json(&format!("acvp/{set}/expectedResults.json"));
+    /// Every case of the ACVP set `set`; `None` when the vectors are absent (the test is
+    /// skipped).
+    fn acvp_cases(set: &str) -> Option<Vec<Case>> {
+        let prompt = pinned_json(&format!("acvp/{set}/prompt.json"))?;
+        let expected = pinned_json(&format!("acvp/{set}/expectedResults.json"))?;
         let mut results = HashMap::new();
         for group in expected["testGroups"].as_array().expect("testGroups") {
             for test in group["tests"].as_array().expect("tests") {
@@ -836,7 +838,7 @@ mod tests {
             }
         }
         assert!(!cases.is_empty(), "{set} has no test cases");
-        cases
+        Some(cases)
     }
 
     fn field<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -1145,7 +1147,10 @@ mod tests {
     #[test]
     fn ml_kem_acvp_key_generation() {
         let mut n = 0;
-        for case in acvp_cases("ML-KEM-keyGen-FIPS203/v1.1.0.40") {
+        let Some(cases) = acvp_cases("ML-KEM-keyGen-FIPS203/v1.1.0.40") else {
+            return;
+        };
+        for case in cases {
             let kem = kem_for(&case);
             let d = array32(&hex_field(&case.prompt, "d"));
             let z = array32(&hex_field(&case.prompt, "z"));
@@ -1169,7 +1174,10 @@ mod tests {
     #[test]
     fn ml_kem_acvp_encapsulation_decapsulation_and_key_checks() {
         let mut counts: HashMap<String, usize> = HashMap::new();
-        for case in acvp_cases("ML-KEM-encapDecap-FIPS203/v1.1.0.40") {
+        let Some(cases) = acvp_cases("ML-KEM-encapDecap-FIPS203/v1.1.0.40") else {
+            return;
+        };
+        for case in cases {
             let kem = kem_for(&case);
             let function = field(&case.group, "function");
             let id = &case.prompt["tcId"];
@@ -1480,7 +1488,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_key_generation() {
         let mut n = 0;
-        for case in acvp_cases("ML-DSA-keyGen-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-keyGen-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let pair = dsa
                 .generate_from_seed(&hex_field(&case.prompt, "seed"))
@@ -1505,7 +1516,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_signature_generation() {
         let (mut deterministic, mut hedged) = (0, 0);
-        for case in acvp_cases("ML-DSA-sigGen-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-sigGen-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let sk = hex_field(&case.prompt, "sk");
             let message = hex_field(&case.prompt, "message");
@@ -1529,7 +1543,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_signature_verification() {
         let (mut valid, mut invalid) = (0, 0);
-        for case in acvp_cases("ML-DSA-sigVer-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-sigVer-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let pk = hex_field(&case.group, "pk");
             let message = hex_field(&case.prompt, "message");

@@ -5,10 +5,12 @@
 use std::path::{Path, PathBuf};
 
 mod manifest;
+mod pinned;
 
 pub use manifest::{
     read_checked, sha256_hex, Entry, Manifest, Unpack, VectorFileError, MANIFEST_TOML,
 };
+pub use pinned::{pinned, pinned_json, pinned_text, read_pinned_at};
 
 /// The environment variable naming the vector root, the folder that holds the pinned upstream
 /// files under their manifest paths. The only place the name is written: xtask passes it on to
