@@ -22,17 +22,10 @@ use sonet::crypto::aead::AeadAlgorithm;
 use sonet::crypto::{default_for_aead, default_for_kem, default_for_signature};
 use sonet::crypto::{KemAlgorithm, Provider, SignatureAlgorithm};
 
-/// ring behind Sonet's `Aead` trait.
-pub mod ring_aead;
-
-/// libcrux ML-KEM and ML-DSA behind Sonet's `Kem` / `Signature` traits: the same adapter the
-/// conformance harness uses as its third KAT oracle, shared rather than written twice.
-#[path = "../../suites/tests/conformance/libcrux.rs"]
-pub mod libcrux;
-
-/// Sonet's MLS engine and mls-rs behind one interface: the `interop` suite's adapter, shared.
-#[path = "../../suites/tests/conformance/peers.rs"]
-pub mod peers;
+// The peers' adapters, shared with the conformance harness: libcrux ML-KEM and ML-DSA behind
+// Sonet's `Kem` / `Signature` traits, ring behind `Aead`, and mls-rs beside Sonet's MLS engine
+// behind one interface.
+pub use sonet_testkit::peers::{libcrux, mls as peers, ring_aead};
 
 /// How long and how much to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
