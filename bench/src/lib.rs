@@ -1,5 +1,6 @@
-//! Sonet's criterion benchmarks and the peers they are compared with. Peers are dependencies of
-//! this crate only, so the product never links them.
+//! Sonet's criterion benchmarks and the peers they are compared with. The peers' adapters live
+//! in `sonet_testkit::peers` (shared with the conformance suites), which only test and
+//! benchmark crates enable, so the product never links a peer.
 //!
 //! Every implementation — Sonet's providers and the peers — is measured through the same Sonet
 //! trait (`Aead`, `Kem`, `Signature`), so a ratio compares implementations, not APIs: each call
@@ -21,11 +22,7 @@ use criterion::Criterion;
 use sonet::crypto::aead::AeadAlgorithm;
 use sonet::crypto::{default_for_aead, default_for_kem, default_for_signature};
 use sonet::crypto::{KemAlgorithm, Provider, SignatureAlgorithm};
-
-// The peers' adapters, shared with the conformance harness: libcrux ML-KEM and ML-DSA behind
-// Sonet's `Kem` / `Signature` traits, ring behind `Aead`, and mls-rs beside Sonet's MLS engine
-// behind one interface.
-pub use sonet_testkit::peers::{libcrux, mls as peers, ring_aead};
+use sonet_testkit::peers::{libcrux, ring_aead};
 
 /// How long and how much to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
