@@ -13,6 +13,6 @@ pub mod mls;
 pub mod secret;
 pub mod service;
 
-/// The pinned upstream test vectors, read and sha256-checked for the unit tests.
+/// The oracle tests' vector reader, until the oracle moves into its own crate.
 #[cfg(test)]
 pub(crate) mod test_vectors;

@@ -7,12 +7,6 @@
 //! broker always use a private one. Without either, Kafka runs print SKIPPED — unless
 //! `SONET_REQUIRE_KAFKA=1` (CI sets it), where a missing broker fails them.
 
-mod support {
-    #[allow(dead_code)]
-    pub mod tansu;
-    pub mod unique;
-}
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -24,8 +18,8 @@ use sonet::service::proto::{
     ServiceKey, SignRequest, SubmitCommitRequest, VerifyRequest,
 };
 use sonet::service::{self, RunningServer, Settings};
-use support::tansu::Tansu;
-use support::unique::unique;
+use sonet_testkit::tansu::Tansu;
+use sonet_testkit::unique::unique;
 use tonic::transport::Channel;
 use tonic::Code;
 

@@ -7,8 +7,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
-use sonet_bench::peers::{self, Implementation, Joiner, Member, Style};
 use sonet_bench::Profile;
+use sonet_testkit::peers::mls::{self as peers, Implementation, Joiner, Member, Style};
 
 const SUITE: u16 = 1;
 const STYLE: Style = Style {

@@ -1,5 +1,6 @@
-//! Sonet's criterion benchmarks and the peers they are compared with. Peers are dependencies of
-//! this crate only, so the product never links them.
+//! Sonet's criterion benchmarks and the peers they are compared with. The peers' adapters live
+//! in `sonet_testkit::peers` (shared with the conformance suites), which only test and
+//! benchmark crates enable, so the product never links a peer.
 //!
 //! Every implementation — Sonet's providers and the peers — is measured through the same Sonet
 //! trait (`Aead`, `Kem`, `Signature`), so a ratio compares implementations, not APIs: each call
@@ -21,18 +22,7 @@ use criterion::Criterion;
 use sonet::crypto::aead::AeadAlgorithm;
 use sonet::crypto::{default_for_aead, default_for_kem, default_for_signature};
 use sonet::crypto::{KemAlgorithm, Provider, SignatureAlgorithm};
-
-/// ring behind Sonet's `Aead` trait.
-pub mod ring_aead;
-
-/// libcrux ML-KEM and ML-DSA behind Sonet's `Kem` / `Signature` traits: the same adapter the
-/// conformance harness uses as its third KAT oracle, shared rather than written twice.
-#[path = "../../suites/tests/conformance/libcrux.rs"]
-pub mod libcrux;
-
-/// Sonet's MLS engine and mls-rs behind one interface: the `interop` suite's adapter, shared.
-#[path = "../../suites/tests/conformance/peers.rs"]
-pub mod peers;
+use sonet_testkit::peers::{libcrux, ring_aead};
 
 /// How long and how much to measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -140,7 +140,7 @@ pub(super) fn check_expand(
 #[cfg(test)]
 pub(super) mod test_support {
     use super::{HashAlgorithm, Hkdf, KdfError};
-    use crate::test_vectors::read_pinned_text;
+    use sonet_testkit::vectors::pinned_text;
 
     /// One record of pyca's `rfc-5869-HKDF-SHA256.txt`.
     pub struct RfcCase {
@@ -155,9 +155,10 @@ pub(super) mod test_support {
 
     const RFC_FILE: &str = "hkdf/rfc-5869-HKDF-SHA256.txt";
 
-    /// The RFC 5869 test case with this COUNT (1 = A.1), from the pinned file.
-    pub fn rfc5869_case(count: u32) -> RfcCase {
-        let text = read_pinned_text(RFC_FILE);
+    /// The RFC 5869 test case with this COUNT (1 = A.1), from the pinned file; `None` when the
+    /// vectors are absent (the test is skipped).
+    pub fn rfc5869_case(count: u32) -> Option<RfcCase> {
+        let text = pinned_text(RFC_FILE)?;
         let mut fields = std::collections::HashMap::new();
         let mut in_case = false;
         for line in text.lines() {
@@ -178,7 +179,7 @@ pub(super) mod test_support {
         assert!(in_case, "no COUNT = {count} in {RFC_FILE}");
         assert_eq!(fields["Hash"], "SHA-256");
         let hex_of = |name: &str| hex::decode(&fields[name]).expect("hex field");
-        RfcCase {
+        Some(RfcCase {
             count,
             ikm: hex_of("IKM"),
             salt: hex_of("salt"),
@@ -186,7 +187,7 @@ pub(super) mod test_support {
             len: fields["L"].parse().expect("L is a number"),
             prk: hex_of("PRK"),
             okm: hex_of("OKM"),
-        }
+        })
     }
 
     /// The provider's HKDF over `hash`.
@@ -205,7 +206,9 @@ pub(super) mod test_support {
     }
 
     pub fn rfc5869_a1_from_the_pinned_file(kdfs: &[&'static dyn Hkdf]) {
-        let case = rfc5869_case(1);
+        let Some(case) = rfc5869_case(1) else {
+            return;
+        };
         assert_eq!(case.count, 1);
         let kdf = kdf(kdfs, HashAlgorithm::Sha256);
         let prk = kdf.extract(&case.salt, &case.ikm).unwrap();
@@ -221,8 +224,6 @@ pub(super) mod test_support {
     pub fn empty_salt_is_hash_len_zeros(kdfs: &[&'static dyn Hkdf]) {
         // RFC 5869 A.3 has an empty salt; checking it against the pinned file and against an
         // explicit zero salt covers both readings.
-        let case = rfc5869_case(3);
-        assert!(case.salt.is_empty());
         for hash in HashAlgorithm::ALL {
             let kdf = kdf(kdfs, hash);
             let empty = kdf.extract(&[], b"input key material").unwrap();
@@ -232,6 +233,10 @@ pub(super) mod test_support {
             assert_eq!(empty, zeros, "{hash}");
             assert_eq!(empty.len(), hash.output_len());
         }
+        let Some(case) = rfc5869_case(3) else {
+            return;
+        };
+        assert!(case.salt.is_empty());
         let prk = kdf(kdfs, HashAlgorithm::Sha256)
             .extract(&case.salt, &case.ikm)
             .unwrap();

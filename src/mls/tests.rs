@@ -4,6 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
+use sonet_testkit::pinned_json_or_skip;
+use sonet_testkit::vectors::pinned_json;
+
 use super::*;
 
 const S1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
@@ -1024,7 +1027,7 @@ fn passive_client_vectors_through_the_engine_api() {
         ("mls/passive-client-handling-commit.json", 91),
         ("mls/passive-client-random.json", 1),
     ] {
-        let cases = crate::test_vectors::read_pinned_json(file);
+        let cases = pinned_json_or_skip!(file);
         let mut ran = 0;
         for (i, case) in cases.as_array().unwrap().iter().enumerate() {
             let id = case["cipher_suite"].as_u64().unwrap() as u16;
@@ -1046,7 +1049,7 @@ fn passive_client_vectors_through_the_engine_api() {
 /// typed error. When this test fails, openmls has been fixed: remove it.
 #[test]
 fn openmls_0_9_2_rejects_leaves_with_grease_extensions() {
-    let cases = crate::test_vectors::read_pinned_json("mls/interop/passive/welcome_join.json");
+    let cases = pinned_json_or_skip!("mls/interop/passive/welcome_join.json");
     let case = cases
         .as_array()
         .unwrap()
@@ -1076,11 +1079,12 @@ struct WelcomeVector {
     welcome: Vec<u8>,
 }
 
-fn welcome_vectors() -> Vec<WelcomeVector> {
-    let cases = crate::test_vectors::read_pinned_json("mls/welcome.json");
+/// Every `welcome.json` vector; `None` when the vectors are absent (the test is skipped).
+fn welcome_vectors() -> Option<Vec<WelcomeVector>> {
+    let cases = pinned_json("mls/welcome.json")?;
     let field =
         |case: &serde_json::Value, name: &str| hex::decode(case[name].as_str().unwrap()).unwrap();
-    cases
+    let vectors = cases
         .as_array()
         .unwrap()
         .iter()
@@ -1091,7 +1095,8 @@ fn welcome_vectors() -> Vec<WelcomeVector> {
             signer_pub: field(case, "signer_pub"),
             welcome: field(case, "welcome"),
         })
-        .collect()
+        .collect();
+    Some(vectors)
 }
 
 fn inspect(v: &WelcomeVector) -> Result<crate::mls::WelcomeInspection> {
@@ -1100,7 +1105,9 @@ fn inspect(v: &WelcomeVector) -> Result<crate::mls::WelcomeInspection> {
 
 #[test]
 fn welcome_vectors_inspect_for_every_supported_suite() {
-    let vectors = welcome_vectors();
+    let Some(vectors) = welcome_vectors() else {
+        return;
+    };
     assert_eq!(vectors.len(), 7);
     let mut checked = 0;
     for v in &vectors {
@@ -1122,7 +1129,9 @@ fn welcome_vectors_inspect_for_every_supported_suite() {
 
 #[test]
 fn welcome_inspection_refuses_wrong_keys_and_tampering() {
-    let vectors = welcome_vectors();
+    let Some(vectors) = welcome_vectors() else {
+        return;
+    };
     let v = vectors
         .iter()
         .find(|v| v.suite == CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519)
@@ -1185,7 +1194,7 @@ fn welcome_inspection_matches_what_the_joiner_sees() {
     // Join a passive-client vector's group through the engine, then inspect the same Welcome:
     // exactly one member's signature key verifies its GroupInfo, that member sits at the
     // inspection's signer leaf, and group id and epoch are those of the joined group.
-    let cases = crate::test_vectors::read_pinned_json("mls/passive-client-welcome.json");
+    let cases = pinned_json_or_skip!("mls/passive-client-welcome.json");
     let case = cases
         .as_array()
         .unwrap()

@@ -6,10 +6,10 @@ use serde_json::Value;
 use sonet::crypto::aead::{Aead, AeadAlgorithm, AeadError};
 use sonet::crypto::Provider;
 use sonet_report::model::{SetResult, Source};
+use sonet_testkit::vectors::sha256_hex;
 
 use crate::formats::rsp::{declared_records, parse_rsp, RspRecord};
 use crate::formats::wycheproof::{self, Expectation, WycheproofCase};
-use crate::manifest::sha256_hex;
 use crate::runner::{
     expect_eq, hex_field, providers_for, record, CaseError, CaseResult, Job, Suite,
 };

@@ -1,12 +1,10 @@
 //! Sonet's conformance suites.
 //!
 //! One module per suite (`fips203`, …, `rfc9420`), the vector-format readers they share
-//! (`formats`), the runner, and the measurements the design-document claims are judged from
-//! (`claims`). The manifest model is always available (xtask reads it); the suites themselves,
-//! which drive the `sonet` library, sit behind the default `runner` feature. The results model
-//! they write is `sonet-report`'s.
-
-pub mod manifest;
+//! (`formats`), the runner, the sha256-checked vector store, and the measurements the
+//! design-document claims are judged from (`claims`). The suites drive the `sonet` library and
+//! sit behind the default `runner` feature; the results model they write is `sonet-report`'s, the
+//! vector manifest `sonet_testkit::vectors`'.
 pub mod rng;
 
 #[cfg(feature = "runner")]

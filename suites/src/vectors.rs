@@ -3,10 +3,10 @@
 use sonet_report::model::Source;
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{read_checked, Manifest, VectorFileError};
-
-/// The environment variable naming the vector root.
-pub const VECTORS_ENV: &str = "SONET_VECTORS";
+use sonet_testkit::vectors::{
+    beside_workspace, read_checked, sha256_hex, vector_root, Entry, Manifest, VectorFileError,
+    VECTORS_ENV,
+};
 
 /// A vector root plus the manifest its files must match.
 #[derive(Debug, Clone)]
@@ -26,10 +26,10 @@ impl VectorStore {
     /// `SONET_VECTORS`, or `../shared/vectors` beside the workspace (the layout this project is
     /// developed in) when that exists.
     pub fn from_env() -> Result<Self, String> {
-        if let Some(dir) = std::env::var_os(VECTORS_ENV) {
-            return Self::new(PathBuf::from(dir)).map_err(|e| e.to_string());
+        if let Some(dir) = vector_root() {
+            return Self::new(dir).map_err(|e| e.to_string());
         }
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors");
+        let beside = beside_workspace();
         if beside.is_dir() {
             return Self::new(beside).map_err(|e| e.to_string());
         }
@@ -53,7 +53,7 @@ impl VectorStore {
             .manifest
             .entry(path)
             .ok_or_else(|| VectorFileError::NotPinned(path.to_owned()))?;
-        Ok((read_checked(&self.root, entry)?, entry.source()))
+        Ok((read_checked(&self.root, entry)?, source_of(entry)))
     }
 
     /// A verified file as UTF-8 text.
@@ -77,6 +77,17 @@ impl VectorStore {
     }
 }
 
+/// The source record of a pinned file, as the results name it.
+fn source_of(entry: &Entry) -> Source {
+    Source {
+        file: entry.path.clone(),
+        repo: entry.repo.clone(),
+        commit: entry.commit.clone(),
+        upstream_path: entry.upstream_path.clone(),
+        sha256: entry.sha256.clone(),
+    }
+}
+
 /// The folder of Sonet's own, committed vector files (`vectors/sonet/`).
 pub fn own_vector_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/sonet")
@@ -96,7 +107,7 @@ pub fn read_own(file: &str) -> Result<(Vec<u8>, Source), String> {
         repo: "sonet (this repository)".into(),
         commit: "working tree".into(),
         upstream_path: format!("vectors/sonet/{file}"),
-        sha256: crate::manifest::sha256_hex(&bytes),
+        sha256: sha256_hex(&bytes),
     };
     Ok((bytes, source))
 }

@@ -7,8 +7,6 @@
 
 mod conformance {
     pub mod interop;
-    pub mod libcrux;
-    pub mod peers;
     pub mod service;
 }
 
@@ -21,6 +19,7 @@ use sonet_suites::claims::check_claims;
 use sonet_suites::kats;
 use sonet_suites::runner::Job;
 use sonet_suites::vectors::VectorStore;
+use sonet_testkit::peers::libcrux;
 
 fn selected_suites() -> Vec<String> {
     std::env::var("SONET_SUITES")
@@ -84,7 +83,7 @@ fn main() -> ExitCode {
             jobs.extend((suite.jobs)());
             if suite.name == kats::SUITE.name {
                 // libcrux is a dev-dependency only: the product never links it.
-                jobs.extend(kats::jobs_for(vec![&conformance::libcrux::PROVIDER]));
+                jobs.extend(kats::jobs_for(vec![&libcrux::PROVIDER]));
             }
         }
     }

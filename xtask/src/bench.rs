@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sonet_report::analysis::{analyse, case_key, Context};
 use sonet_report::model::report::Verdict;
 use sonet_report::model::{Measurement, Performance, Report};
-use sonet_suites::manifest::Manifest;
+use sonet_testkit::vectors::{Manifest, VECTORS_ENV};
 
 use crate::common::{
     cargo, command_line, out_dir, rfc3339, target_dir, timestamp_folder, utc_now, workspace_root,
@@ -170,7 +170,7 @@ pub fn run(
         .args(["bench", "--workspace"])
         .args(BENCH_TARGETS.iter().flat_map(|t| ["--bench", t]))
         .env("SONET_BENCH_PROFILE", options.profile.name())
-        .env("SONET_VECTORS", vectors_root)
+        .env(VECTORS_ENV, vectors_root)
         .env("CRITERION_HOME", &home)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

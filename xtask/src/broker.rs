@@ -38,6 +38,9 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
+// The broker process helpers the end-to-end tests use too: one command line, one readiness
+// probe.
+use sonet_testkit::tansu::{api_versions, broker_command as tansu_command};
 
 use crate::common::{cargo, target_dir, workspace_root, Flags, NO_BROKER};
 
@@ -503,14 +506,6 @@ impl State {
         }
     }
 }
-
-/// The broker process helpers the end-to-end tests use too: one command line, one readiness
-/// probe.
-#[path = "../../tests/support/tansu.rs"]
-#[allow(dead_code)]
-mod tansu_process;
-
-use tansu_process::{api_versions, broker_command as tansu_command};
 
 fn start(state: &State, port: u16) -> Result<ExitCode> {
     if let Some(broker) = state.running()? {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result};
-use sonet_suites::manifest::Manifest;
+use sonet_testkit::vectors::{vector_root, Manifest};
 
 use common::{cargo, workspace_root, Flags};
 
@@ -143,9 +143,7 @@ fn vectors_command(args: &[String]) -> Result<ExitCode> {
             let flags = Flags::parse(rest, &["dir"])?;
             let dir = match flags.one("dir") {
                 Some(dir) => PathBuf::from(dir),
-                None => std::env::var_os(vectors::VECTORS_ENV)
-                    .map(PathBuf::from)
-                    .context("give --dir DIR or set SONET_VECTORS")?,
+                None => vector_root().context("give --dir DIR or set SONET_VECTORS")?,
             };
             let check = vectors::check(&manifest, &dir);
             Ok(if vectors::print_check(&check) {

@@ -4,7 +4,7 @@
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result};
-use sonet_suites::manifest::Manifest;
+use sonet_testkit::vectors::{Manifest, VECTORS_ENV};
 
 use crate::common::{cargo, workspace_root};
 use crate::{broker, vectors};
@@ -17,7 +17,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
         .current_dir(&root)
         .args(["test", "--workspace", "--release"])
         .args(args)
-        .env("SONET_VECTORS", &vectors_root)
+        .env(VECTORS_ENV, &vectors_root)
         .envs(broker::test_env(&root))
         .status()
         .context("running cargo test")?;

@@ -4,11 +4,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use sonet_suites::manifest::{read_checked, Entry, Manifest, Unpack, VectorFileError};
+use sonet_testkit::vectors::{
+    read_checked, vector_root, Entry, Manifest, Unpack, VectorFileError, VECTORS_ENV,
+};
 
 use sonet_report::model::{FileStatus, VectorCheck, VectorFileStatus};
 
-pub const VECTORS_ENV: &str = "SONET_VECTORS";
 /// Where upstream files are downloaded from: `{base}/{repo}/{commit}/{upstream_path}`.
 pub const DEFAULT_BASE_URL: &str = "https://raw.githubusercontent.com";
 pub const BASE_URL_ENV: &str = "SONET_VECTORS_BASE_URL";
@@ -27,8 +28,7 @@ pub fn cache_dir() -> Result<PathBuf> {
 /// The vector root for a run: `SONET_VECTORS` as given, or the cache folder, filled from
 /// upstream first.
 pub fn resolve_root(manifest: &Manifest) -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os(VECTORS_ENV).filter(|v| !v.is_empty()) {
-        let dir = PathBuf::from(dir);
+    if let Some(dir) = vector_root() {
         let dir = if dir.is_absolute() {
             dir
         } else {
@@ -220,7 +220,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use sonet_suites::manifest::sha256_hex;
+    use sonet_testkit::vectors::sha256_hex;
 
     /// A minimal HTTP/1.1 file server on 127.0.0.1 serving `root`; stops when dropped.
     struct FileServer {

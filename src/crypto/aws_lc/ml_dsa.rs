@@ -460,7 +460,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_key_generation() {
         let mut n = 0;
-        for case in acvp_cases("ML-DSA-keyGen-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-keyGen-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let pair = dsa
                 .generate_from_seed(&hex_field(&case.prompt, "seed"))
@@ -485,7 +488,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_signature_generation() {
         let (mut deterministic, mut hedged) = (0, 0);
-        for case in acvp_cases("ML-DSA-sigGen-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-sigGen-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let sk = hex_field(&case.prompt, "sk");
             let message = hex_field(&case.prompt, "message");
@@ -509,7 +515,10 @@ mod tests {
     #[test]
     fn ml_dsa_acvp_signature_verification() {
         let (mut valid, mut invalid) = (0, 0);
-        for case in acvp_cases("ML-DSA-sigVer-FIPS204/65370b8") {
+        let Some(cases) = acvp_cases("ML-DSA-sigVer-FIPS204/65370b8") else {
+            return;
+        };
+        for case in cases {
             let dsa = dsa_for(&case);
             let pk = hex_field(&case.group, "pk");
             let message = hex_field(&case.prompt, "message");

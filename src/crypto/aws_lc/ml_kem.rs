@@ -386,7 +386,10 @@ mod tests {
     #[test]
     fn ml_kem_acvp_key_generation() {
         let mut n = 0;
-        for case in acvp_cases("ML-KEM-keyGen-FIPS203/v1.1.0.40") {
+        let Some(cases) = acvp_cases("ML-KEM-keyGen-FIPS203/v1.1.0.40") else {
+            return;
+        };
+        for case in cases {
             let kem = kem_for(&case);
             let d = array32(&hex_field(&case.prompt, "d"));
             let z = array32(&hex_field(&case.prompt, "z"));
@@ -410,7 +413,10 @@ mod tests {
     #[test]
     fn ml_kem_acvp_encapsulation_decapsulation_and_key_checks() {
         let mut counts: HashMap<String, usize> = HashMap::new();
-        for case in acvp_cases("ML-KEM-encapDecap-FIPS203/v1.1.0.40") {
+        let Some(cases) = acvp_cases("ML-KEM-encapDecap-FIPS203/v1.1.0.40") else {
+            return;
+        };
+        for case in cases {
             let kem = kem_for(&case);
             let function = field(&case.group, "function");
             let id = &case.prompt["tcId"];

@@ -247,7 +247,7 @@ impl CryptoRng for ShakeRng {}
 mod tests {
     use super::super::PROVIDER;
     use super::*;
-    use crate::test_vectors::read_pinned_text;
+    use sonet_testkit::vectors::pinned_text;
 
     const ALGORITHMS: [SignatureAlgorithm; 2] =
         [SignatureAlgorithm::FnDsa512, SignatureAlgorithm::FnDsa1024];
@@ -275,9 +275,10 @@ mod tests {
             .unwrap()
     }
 
-    /// `pk` and `sk` of the first ("count = 0") record of a Falcon round-3 KAT file.
-    fn first_round3_key_pair(file: &str) -> (Vec<u8>, Vec<u8>) {
-        let text = read_pinned_text(&format!("fndsa/{file}"));
+    /// `pk` and `sk` of the first ("count = 0") record of a Falcon round-3 KAT file; `None` when
+    /// the vectors are absent (the test is skipped).
+    fn first_round3_key_pair(file: &str) -> Option<(Vec<u8>, Vec<u8>)> {
+        let text = pinned_text(&format!("fndsa/{file}"))?;
         let field = |name: &str| {
             let prefix = format!("{name} = ");
             let line = text
@@ -286,7 +287,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{file} has no {name}"));
             hex::decode(line[prefix.len()..].trim()).unwrap()
         };
-        (field("pk"), field("sk"))
+        Some((field("pk"), field("sk")))
     }
 
     #[test]
@@ -568,7 +569,9 @@ mod tests {
     fn falcon_round3_kat_key_matches_after_repacking() {
         fn check<P: FnDsaParameterSet>(file: &str, fg_bits: usize) {
             let n = 1usize << P::LOGN;
-            let (kat_pk, kat_sk) = first_round3_key_pair(file);
+            let Some((kat_pk, kat_sk)) = first_round3_key_pair(file) else {
+                return;
+            };
             let scheme = scheme(P::ALGORITHM);
             assert_eq!(
                 scheme.sign(

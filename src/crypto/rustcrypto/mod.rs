@@ -88,7 +88,7 @@ where
 #[cfg(test)]
 mod test_vectors {
     //! The layout of the ACVP JSON vectors, for the known-answer unit tests. The files are read,
-    //! and checked against their pins, by [`crate::test_vectors`].
+    //! and checked against their pins, by `sonet_testkit::vectors`.
 
     pub(super) fn hex_field(value: &serde_json::Value, field: &str) -> Vec<u8> {
         let text = value[field]

@@ -26,8 +26,9 @@ use sonet::mls::CipherSuite;
 use sonet_report::model::SetResult;
 use sonet_suites::rng::SplitMix64;
 use sonet_suites::runner::{record, CaseError, Job, Suite};
-
-use super::peers::{self, CommitMessages, Implementation, Member, Received, Style};
+use sonet_testkit::peers::mls::{
+    self as peers, CommitMessages, Implementation, Member, Received, Style,
+};
 
 pub const SUITE: Suite = Suite {
     name: "interop",

@@ -42,21 +42,13 @@ use sonet::service::proto::{
 use sonet::service::{self, RunningServer, Settings};
 use sonet_report::model::SetResult;
 use sonet_suites::runner::{record, CaseError, Job, Suite};
+use sonet_testkit::tansu::Tansu;
+use sonet_testkit::unique::unique;
 use tonic::transport::Channel;
 use tonic::{Code, Status};
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
-
-#[allow(dead_code)]
-#[path = "../../../tests/support/tansu.rs"]
-mod tansu;
-
-#[path = "../../../tests/support/unique.rs"]
-mod unique;
-
-use tansu::Tansu;
-use unique::unique;
 
 pub const SUITE: Suite = Suite {
     name: "service",

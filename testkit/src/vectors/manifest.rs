@@ -7,11 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use sonet_report::model::Source;
-
 /// The manifest committed with the source, so a build always checks against the pins it was
 /// written for.
-pub const MANIFEST_TOML: &str = include_str!("../../vectors/manifest.toml");
+pub const MANIFEST_TOML: &str = include_str!("../../../vectors/manifest.toml");
 
 /// How a file is stored upstream when it is not byte-identical to the pinned file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,16 +38,6 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn source(&self) -> Source {
-        Source {
-            file: self.path.clone(),
-            repo: self.repo.clone(),
-            commit: self.commit.clone(),
-            upstream_path: self.upstream_path.clone(),
-            sha256: self.sha256.clone(),
-        }
-    }
-
     /// Verifies bytes against the pin.
     pub fn check(&self, bytes: &[u8]) -> Result<(), VectorFileError> {
         let actual = sha256_hex(bytes);

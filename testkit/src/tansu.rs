@@ -1,7 +1,7 @@
 //! A private tansu broker for one end-to-end test: its own free port on 127.0.0.1 and its own
 //! temporary data folder, so a test can crash and restart it without disturbing the others.
-//! Standard library only; include it with `mod support { pub mod tansu; }` (or from a
-//! `support/mod.rs`).
+//! Standard library only, so xtask (`cargo xtask broker`) shares the command line and the
+//! readiness probe without compiling anything else.
 //!
 //! `Tansu::start()` returns `None` when `SONET_TANSU_BIN` is unset (`cargo xtask test` sets it
 //! once `cargo xtask broker install` has built tansu): the test then reports itself skipped.
@@ -81,13 +81,11 @@ impl Tansu {
         format!("127.0.0.1:{}", self.port)
     }
 
-    #[allow(dead_code)]
     pub fn port(&self) -> u16 {
         self.port
     }
 
     /// The broker's data folder (SQLite database `tansu.db`, log `tansu.log`).
-    #[allow(dead_code)]
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -107,7 +105,6 @@ impl Tansu {
 
     /// Kills the broker if it runs, then starts it again on the same port with the same data,
     /// and waits until it answers ApiVersions.
-    #[allow(dead_code)]
     pub fn restart(&mut self) -> io::Result<()> {
         self.kill();
         self.spawn()
@@ -156,7 +153,6 @@ impl Drop for Tansu {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
 /// The tansu command line for a broker on 127.0.0.1:`port` keeping its data in SQLite in the
 /// working folder, which the caller sets (as do `cargo xtask broker start` and [`Tansu`]).
 pub fn broker_command(bin: &Path, port: u16) -> Command {
@@ -183,6 +179,7 @@ pub fn broker_command(bin: &Path, port: u16) -> Command {
     command
 }
 
+/// A port on 127.0.0.1 that was free a moment ago.
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
         .local_addr()?
