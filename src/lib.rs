@@ -12,7 +12,3 @@ pub mod hybrid;
 pub mod mls;
 pub mod secret;
 pub mod service;
-
-/// The oracle tests' vector reader, until the oracle moves into its own crate.
-#[cfg(test)]
-pub(crate) mod test_vectors;

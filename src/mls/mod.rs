@@ -67,7 +67,6 @@ mod group;
 mod passive;
 pub mod primitives;
 mod provider;
-pub mod reference;
 mod routing;
 mod signer;
 pub(crate) mod storage;

@@ -13,11 +13,11 @@
 
 use std::collections::BTreeSet;
 
-use sonet::mls::reference::passive::{JoinerKeys, PassiveMember, Processed};
 use sonet::mls::{
     create_group, join_from_welcome, CipherSuite, Client, Group, GroupConfig, GroupEvent,
     GroupOptions, JoinOptions,
 };
+use sonet_oracle::passive::{JoinerKeys, PassiveMember, Processed};
 use sonet_report::model::SetResult;
 
 use crate::rng::SplitMix64;
@@ -68,7 +68,7 @@ fn pq_vector_set(set: &mut SetResult, engine: bool) -> Result<(), String> {
                 let epochs = if engine {
                     sonet::mls::run_passive_client(&case).map_err(|e| e.to_string())
                 } else {
-                    sonet::mls::reference::passive::run_passive_client_vector(&case)
+                    sonet_oracle::passive::run_passive_client_vector(&case)
                         .map_err(|(step, e)| format!("{step}: {e}"))
                 }
                 .map_err(CaseError::Fail)?;

@@ -4,16 +4,16 @@
 
 use serde_json::Value;
 use sonet::mls::primitives::{self, SuiteAlgorithms};
-use sonet::mls::reference::key_schedule::{self, EpochSecrets, PskInput};
-use sonet::mls::reference::protection::{self, PrivateParams};
-use sonet::mls::reference::secret_tree::{self, RatchetKind, SecretTree};
-use sonet::mls::reference::structures::{
+use sonet::secret::SecretBytes;
+use sonet_oracle::key_schedule::{self, EpochSecrets, PskInput};
+use sonet_oracle::protection::{self, PrivateParams};
+use sonet_oracle::secret_tree::{self, RatchetKind, SecretTree};
+use sonet_oracle::structures::{
     AuthenticatedContent, Codec, Commit, Content, FramedContent, GroupContext, MlsMessage,
     PreSharedKeyId, Proposal, Psk, Sender,
 };
-use sonet::mls::reference::transcript;
-use sonet::mls::reference::{labeled, passive, tree_math, ReferenceError};
-use sonet::secret::SecretBytes;
+use sonet_oracle::transcript;
+use sonet_oracle::{labeled, passive, tree_math, ReferenceError};
 use sonet_report::model::SetResult;
 
 use super::files::{field, read_cases, text_field, u64_field};
@@ -147,7 +147,7 @@ fn node_column(
     entry: &Value,
     name: &str,
     n_nodes: u32,
-    f: impl Fn(u32) -> sonet::mls::reference::Result<u32>,
+    f: impl Fn(u32) -> sonet_oracle::Result<u32>,
 ) -> Result<(), CaseError> {
     let column = field(entry, name)?
         .as_array()

@@ -1,13 +1,13 @@
 //! RFC 9420 wire structures and ratchet tree vectors checked by the independent oracle
-//! (`sonet::mls::reference::{structures, tree}`): messages.json, tree-validation.json,
+//! (`sonet_oracle::{structures, tree}`): messages.json, tree-validation.json,
 //! tree-operations.json. Registered by the suite after [`super::oracle::jobs`].
 
 use serde_json::Value;
 use sonet::mls::primitives::SuiteAlgorithms;
-use sonet::mls::reference::structures::{self, Codec, MessageField, MlsMessage, Node, Proposal};
-use sonet::mls::reference::structures::{GroupContext, UpdatePath, PROTOCOL_VERSION_MLS10};
-use sonet::mls::reference::tree::RatchetTree;
-use sonet::mls::reference::{labeled, treekem};
+use sonet_oracle::structures::{self, Codec, MessageField, MlsMessage, Node, Proposal};
+use sonet_oracle::structures::{GroupContext, UpdatePath, PROTOCOL_VERSION_MLS10};
+use sonet_oracle::tree::RatchetTree;
+use sonet_oracle::{labeled, treekem};
 use sonet_report::model::SetResult;
 use std::collections::BTreeMap;
 

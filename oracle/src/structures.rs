@@ -10,7 +10,7 @@
 
 use super::codec::{Reader, Writer};
 use super::{ReferenceError, Result};
-use crate::secret::SecretBytes;
+use sonet::secret::SecretBytes;
 
 /// A structure with a TLS encoding.
 pub trait Codec: Sized {

@@ -14,7 +14,7 @@ use super::structures::{
     PublicMessage, Sender, SenderData, WIRE_FORMAT_PRIVATE_MESSAGE, WIRE_FORMAT_PUBLIC_MESSAGE,
 };
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
+use sonet::mls::primitives::SuiteAlgorithms;
 
 const FRAMED_CONTENT_TBS: &[u8] = b"FramedContentTBS";
 
@@ -373,9 +373,9 @@ pub fn unprotect_private(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
-    use crate::mls::reference::key_schedule::group_context;
-    use crate::mls::reference::structures::Proposal;
+    use crate::key_schedule::group_context;
+    use crate::structures::Proposal;
+    use sonet::mls::primitives::suite;
 
     fn setup() -> (
         &'static SuiteAlgorithms,
@@ -438,7 +438,7 @@ mod tests {
         bad.ciphertext[0] ^= 1;
         assert!(open_private(s, &bad, &gc, &tree, &[7; 32]).is_err());
         // A commit without its confirmation tag cannot be framed.
-        let commit = framed(Content::Commit(crate::mls::reference::structures::Commit {
+        let commit = framed(Content::Commit(crate::structures::Commit {
             proposals: vec![],
             path: None,
         }));

@@ -11,7 +11,7 @@ use super::structures::{
 };
 use super::tree_math::{self, LeafIndex, NodeIndex};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
+use sonet::mls::primitives::SuiteAlgorithms;
 
 fn invalid(reason: String) -> ReferenceError {
     ReferenceError::Invalid(reason)
@@ -570,8 +570,8 @@ pub fn verify_leaf_signature(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
-    use crate::mls::reference::structures::{Capabilities, Credential, Lifetime};
+    use crate::structures::{Capabilities, Credential, Lifetime};
+    use sonet::mls::primitives::suite;
 
     fn leaf(tag: u8) -> LeafNode {
         LeafNode {

@@ -3,7 +3,7 @@
 use super::codec::Writer;
 use super::structures::{AuthenticatedContent, Codec, Content, FramedContent};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
+use sonet::mls::primitives::SuiteAlgorithms;
 
 /// The two transcript hashes after a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,10 +102,8 @@ pub fn verify_confirmation_tag(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
-    use crate::mls::reference::structures::{
-        Commit, FramedContentAuthData, Sender, WIRE_FORMAT_PUBLIC_MESSAGE,
-    };
+    use crate::structures::{Commit, FramedContentAuthData, Sender, WIRE_FORMAT_PUBLIC_MESSAGE};
+    use sonet::mls::primitives::suite;
 
     fn commit(tag: Option<Vec<u8>>) -> AuthenticatedContent {
         AuthenticatedContent {

@@ -1,5 +1,5 @@
 //! An independent RFC 9420 oracle: the protocol's derivations written from the RFC on Sonet's
-//! own primitives ([`crate::mls::primitives`]), sharing no code with openmls beyond those
+//! own primitives ([`sonet::mls::primitives`]), sharing no code with openmls beyond those
 //! primitives. The conformance suite checks every field of the mlswg vector files with it, and
 //! the differential run checks openmls against it epoch by epoch.
 //!
@@ -16,7 +16,7 @@
 //! - [`protection`]: PublicMessage and PrivateMessage protect/unprotect.
 //!
 //! Nothing here is meant for production messaging: it favours transparency over speed and keeps
-//! secrets in [`SecretBytes`](crate::secret::SecretBytes) only where they leave the module.
+//! secrets in [`SecretBytes`](sonet::secret::SecretBytes) only where they leave the module.
 
 pub mod codec;
 pub mod key_schedule;
@@ -32,7 +32,7 @@ pub mod treekem;
 
 use thiserror::Error;
 
-use crate::mls::primitives::PrimitiveError;
+use sonet::mls::primitives::PrimitiveError;
 
 /// Why the oracle refused or failed.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]

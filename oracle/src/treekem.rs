@@ -12,8 +12,8 @@ use super::structures::{
 use super::tree::{verify_leaf_signature, RatchetTree};
 use super::tree_math::{self, LeafIndex, NodeIndex};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
-use crate::secret::SecretBytes;
+use sonet::mls::primitives::SuiteAlgorithms;
+use sonet::secret::SecretBytes;
 
 fn invalid(reason: String) -> ReferenceError {
     ReferenceError::Invalid(reason)
@@ -355,8 +355,8 @@ pub fn create_update_path(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
-    use crate::mls::reference::structures::{Capabilities, Credential, Lifetime};
+    use crate::structures::{Capabilities, Credential, Lifetime};
+    use sonet::mls::primitives::suite;
 
     #[test]
     fn a_created_path_reaches_every_other_member_and_tampering_is_caught() {

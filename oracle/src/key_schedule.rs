@@ -5,8 +5,8 @@ use super::codec::Writer;
 use super::labeled::{derive_secret, expand_with_label, nh};
 use super::structures::{Codec, Extension, GroupContext, PreSharedKeyId, PROTOCOL_VERSION_MLS10};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
-use crate::secret::SecretBytes;
+use sonet::mls::primitives::SuiteAlgorithms;
+use sonet::secret::SecretBytes;
 
 /// An mls10 GroupContext (§8.1) with the given fields; the structure itself (and its encoding)
 /// lives in [`structures`](super::structures).
@@ -171,8 +171,8 @@ pub fn psk_secret(suite: &SuiteAlgorithms, psks: &[PskInput]) -> Result<SecretBy
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
-    use crate::mls::reference::structures::Psk;
+    use crate::structures::Psk;
+    use sonet::mls::primitives::suite;
 
     #[test]
     fn group_context_encodes_in_its_wire_order() {

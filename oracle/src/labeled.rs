@@ -3,8 +3,8 @@
 
 use super::codec::Writer;
 use super::Result;
-use crate::mls::primitives::SuiteAlgorithms;
-use crate::secret::SecretBytes;
+use sonet::mls::primitives::SuiteAlgorithms;
+use sonet::secret::SecretBytes;
 
 /// The prefix of every MLS label (§5.1.3, §5.2, §8).
 pub const LABEL_PREFIX: &[u8] = b"MLS 1.0 ";
@@ -133,8 +133,8 @@ pub fn decrypt_with_label(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::{suite, PrimitiveError};
-    use crate::mls::reference::ReferenceError;
+    use crate::ReferenceError;
+    use sonet::mls::primitives::{suite, PrimitiveError};
 
     #[test]
     fn labels_bind_signatures_and_ciphertexts() {

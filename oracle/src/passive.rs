@@ -30,8 +30,8 @@ use super::tree::RatchetTree;
 use super::tree_math::{self, LeafIndex, NodeIndex};
 use super::treekem::{decrypt_update_path, filtered_direct_path, merge_update_path, PrivateState};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::{self, SuiteAlgorithms};
-use crate::secret::SecretBytes;
+use sonet::mls::primitives::{self, SuiteAlgorithms};
+use sonet::secret::SecretBytes;
 
 fn invalid(reason: impl Into<String>) -> ReferenceError {
     ReferenceError::Invalid(reason.into())
@@ -750,7 +750,7 @@ pub enum Processed {
 /// every epoch's proposals and commit, and compares the epoch authenticator after the join and
 /// after each epoch. Returns the number of epochs followed; an error names where it stopped.
 pub fn run_passive_client_vector(
-    case: &crate::mls::PassiveClientCase,
+    case: &sonet::mls::PassiveClientCase,
 ) -> std::result::Result<usize, (String, ReferenceError)> {
     let keys = JoinerKeys {
         key_package: case.key_package.clone(),
@@ -803,17 +803,23 @@ pub fn run_passive_client_vector(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::PassiveClientCase;
+    use sonet::mls::PassiveClientCase;
+    use sonet_testkit::vectors::{beside_workspace, read_pinned_at, vector_root};
+
+    /// A pinned vector file, checked against its pin, as JSON.
+    fn read_pinned_json(path: &str) -> serde_json::Value {
+        let root = vector_root().unwrap_or_else(beside_workspace);
+        serde_json::from_slice(&read_pinned_at(&root, path)).unwrap()
+    }
 
     fn case(file: &str, index: usize) -> PassiveClientCase {
-        let cases = crate::test_vectors::read_pinned_json(file);
+        let cases = read_pinned_json(file);
         PassiveClientCase::from_json(&cases[index]).unwrap()
     }
 
     /// A commit-handling case with at least one epoch, for cipher suite `suite`.
     fn commit_case(suite: u16) -> PassiveClientCase {
-        let cases =
-            crate::test_vectors::read_pinned_json("mls/passive-client-handling-commit.json");
+        let cases = read_pinned_json("mls/passive-client-handling-commit.json");
         cases
             .as_array()
             .unwrap()

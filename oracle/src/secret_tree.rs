@@ -8,8 +8,8 @@
 use super::labeled::{derive_tree_secret, expand_with_label, nh};
 use super::tree_math::{self, NodeIndex};
 use super::{ReferenceError, Result};
-use crate::mls::primitives::SuiteAlgorithms;
-use crate::secret::SecretBytes;
+use sonet::mls::primitives::SuiteAlgorithms;
+use sonet::secret::SecretBytes;
 
 /// Which of a leaf's two ratchets (§9.1): handshake messages (proposals, commits) and
 /// application messages use separate chains.
@@ -217,7 +217,7 @@ pub fn sender_data_key_nonce(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mls::primitives::suite;
+    use sonet::mls::primitives::suite;
 
     #[test]
     fn a_one_leaf_tree_uses_the_encryption_secret_as_the_leaf_secret() {
