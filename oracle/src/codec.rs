@@ -5,7 +5,7 @@
 //! Written for the oracle alone, so that it reads and writes MLS structures without openmls' or
 //! any other MLS library's codec.
 
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 
 /// The largest length a `<V>` prefix can carry (30 bits).
 const MAX_VARINT: u64 = (1 << 30) - 1;
@@ -134,7 +134,7 @@ impl<'a> Reader<'a> {
         if self.is_empty() {
             Ok(())
         } else {
-            Err(ReferenceError::Decode {
+            Err(OracleError::Decode {
                 what,
                 reason: format!("{} trailing bytes", self.remaining()),
             })
@@ -143,7 +143,7 @@ impl<'a> Reader<'a> {
 
     pub fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         if self.remaining() < len {
-            return Err(ReferenceError::Decode {
+            return Err(OracleError::Decode {
                 what,
                 reason: format!("needs {len} bytes, {} left", self.remaining()),
             });
@@ -183,7 +183,7 @@ impl<'a> Reader<'a> {
             1 => (2, u64::from(first & 0x3f)),
             2 => (4, u64::from(first & 0x3f)),
             _ => {
-                return Err(ReferenceError::Decode {
+                return Err(OracleError::Decode {
                     what,
                     reason: "variable-length integer with the reserved 0b11 prefix".into(),
                 })
@@ -198,7 +198,7 @@ impl<'a> Reader<'a> {
             _ => value >= 1 << 14,
         };
         if !minimal {
-            return Err(ReferenceError::Decode {
+            return Err(OracleError::Decode {
                 what,
                 reason: format!("length {value} not in its shortest encoding"),
             });
@@ -209,7 +209,7 @@ impl<'a> Reader<'a> {
     /// `opaque data<V>`.
     pub fn opaque(&mut self, what: &'static str) -> Result<&'a [u8]> {
         let len = self.varint(what)?;
-        let len = usize::try_from(len).map_err(|_| ReferenceError::Decode {
+        let len = usize::try_from(len).map_err(|_| OracleError::Decode {
             what,
             reason: "length does not fit in memory".into(),
         })?;
@@ -239,7 +239,7 @@ impl<'a> Reader<'a> {
         match self.u8(what)? {
             0 => Ok(None),
             1 => item(self).map(Some),
-            other => Err(ReferenceError::Decode {
+            other => Err(OracleError::Decode {
                 what,
                 reason: format!("optional presence byte {other}"),
             }),

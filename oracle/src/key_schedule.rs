@@ -4,7 +4,7 @@
 use super::codec::Writer;
 use super::labeled::{derive_secret, expand_with_label, nh};
 use super::structures::{Codec, Extension, GroupContext, PreSharedKeyId, PROTOCOL_VERSION_MLS10};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 use sonet::secret::SecretBytes;
 
@@ -147,7 +147,7 @@ pub struct PskInput {
 pub fn psk_secret(suite: &SuiteAlgorithms, psks: &[PskInput]) -> Result<SecretBytes> {
     let zero = vec![0u8; suite.hash_len()];
     let count = u16::try_from(psks.len())
-        .map_err(|_| ReferenceError::Invalid(format!("{} PSKs: at most 65535", psks.len())))?;
+        .map_err(|_| OracleError::Invalid(format!("{} PSKs: at most 65535", psks.len())))?;
     let mut secret = SecretBytes::new(zero.clone());
     for (index, input) in (0u16..).zip(psks) {
         let mut label = Writer::new();

@@ -133,7 +133,7 @@ pub fn decrypt_with_label(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ReferenceError;
+    use crate::OracleError;
     use sonet::mls::primitives::{suite, PrimitiveError};
 
     #[test]
@@ -144,7 +144,7 @@ mod tests {
         verify_with_label(s, &pk, b"LeafNodeTBS", b"content", &sig).unwrap();
         assert_eq!(
             verify_with_label(s, &pk, b"GroupInfoTBS", b"content", &sig),
-            Err(ReferenceError::Primitive(PrimitiveError::InvalidSignature))
+            Err(OracleError::Primitive(PrimitiveError::InvalidSignature))
         );
         let (hsk, hpk) = s.derive_hpke_key_pair(&[1; 32]);
         let (kem, ct) = encrypt_with_label(s, &hpk, b"UpdatePathNode", b"ctx", b"pt").unwrap();

@@ -1,7 +1,11 @@
-//! An independent RFC 9420 oracle: the protocol's derivations written from the RFC on Sonet's
-//! own primitives ([`sonet::mls::primitives`]), sharing no code with openmls beyond those
-//! primitives. The conformance suite checks every field of the mlswg vector files with it, and
-//! the differential run checks openmls against it epoch by epoch.
+//! `sonet-oracle`: an independent implementation of RFC 9420 (MLS), the oracle Sonet's
+//! conformance suites check MLS against. The protocol's derivations are written from the RFC on
+//! Sonet's own primitives ([`sonet::mls::primitives`]) and secrets ([`sonet::secret`]) — the only
+//! parts of `sonet` it uses — and share no code with openmls: openmls is not a dependency of
+//! this crate, so nothing here can name it. The `rfc9420` suite checks every field of the mlswg
+//! vector files with it (provider `sonet-oracle`), and its differential run checks openmls
+//! against it epoch by epoch; the oracle can also join and follow a group as a passive member
+//! ([`passive::PassiveMember`]), GREASEing peers included.
 //!
 //! - [`codec`]: the TLS presentation language with MLS's variable-length vectors;
 //! - [`tree_math`]: array-based tree math (Appendix C);
@@ -36,7 +40,7 @@ use sonet::mls::primitives::PrimitiveError;
 
 /// Why the oracle refused or failed.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-pub enum ReferenceError {
+pub enum OracleError {
     #[error("cannot decode {what}: {reason}")]
     Decode { what: &'static str, reason: String },
     #[error("tree math: {0}")]
@@ -53,4 +57,4 @@ pub enum ReferenceError {
     Primitive(#[from] PrimitiveError),
 }
 
-pub type Result<T> = std::result::Result<T, ReferenceError>;
+pub type Result<T> = std::result::Result<T, OracleError>;

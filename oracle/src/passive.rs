@@ -29,12 +29,12 @@ use super::transcript::{after_commit, interim_transcript_hash, verify_confirmati
 use super::tree::RatchetTree;
 use super::tree_math::{self, LeafIndex, NodeIndex};
 use super::treekem::{decrypt_update_path, filtered_direct_path, merge_update_path, PrivateState};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::{self, SuiteAlgorithms};
 use sonet::secret::SecretBytes;
 
-fn invalid(reason: impl Into<String>) -> ReferenceError {
-    ReferenceError::Invalid(reason.into())
+fn invalid(reason: impl Into<String>) -> OracleError {
+    OracleError::Invalid(reason.into())
 }
 
 /// A node's HPKE key pair: `(private, public)`.
@@ -246,7 +246,7 @@ impl PassiveMember {
         let mut member_psks = Vec::new();
         for id in &group_secrets.psks {
             if matches!(id.psk, Psk::Resumption { .. }) {
-                return Err(ReferenceError::Unsupported(
+                return Err(OracleError::Unsupported(
                     "a Welcome naming a resumption PSK: a joiner that only has its KeyPackage \
                      cannot know an earlier epoch's secret"
                         .into(),
@@ -383,7 +383,7 @@ impl PassiveMember {
                 .find(|(i, _)| i == psk_id)
                 .map(|(_, psk)| psk.clone())
                 .ok_or_else(|| {
-                    ReferenceError::UnknownPsk(format!("external {}", hex::encode(psk_id)))
+                    OracleError::UnknownPsk(format!("external {}", hex::encode(psk_id)))
                 }),
             Psk::Resumption {
                 psk_group_id,
@@ -393,7 +393,7 @@ impl PassiveMember {
                 .get(&(psk_group_id.clone(), *psk_epoch))
                 .cloned()
                 .ok_or_else(|| {
-                    ReferenceError::UnknownPsk(format!(
+                    OracleError::UnknownPsk(format!(
                         "resumption PSK of group {} epoch {psk_epoch}",
                         hex::encode(psk_group_id)
                     ))
@@ -610,7 +610,7 @@ impl PassiveMember {
                 Proposal::PreSharedKey { psk } => psk_ids.push(psk.clone()),
                 Proposal::ExternalInit { kem_output } => external_init = Some(kem_output.clone()),
                 Proposal::ReInit(_) => {
-                    return Err(ReferenceError::Unsupported(
+                    return Err(OracleError::Unsupported(
                         "ReInit: the passive oracle does not follow a group into its successor"
                             .into(),
                     ))
@@ -751,7 +751,7 @@ pub enum Processed {
 /// after each epoch. Returns the number of epochs followed; an error names where it stopped.
 pub fn run_passive_client_vector(
     case: &sonet::mls::PassiveClientCase,
-) -> std::result::Result<usize, (String, ReferenceError)> {
+) -> std::result::Result<usize, (String, OracleError)> {
     let keys = JoinerKeys {
         key_package: case.key_package.clone(),
         init_private: SecretBytes::from(case.init_priv.as_slice()),

@@ -13,7 +13,7 @@ use super::structures::{
     FramedContent, FramedContentAuthData, GroupContext, PrivateMessage, PrivateMessageContent,
     PublicMessage, Sender, SenderData, WIRE_FORMAT_PRIVATE_MESSAGE, WIRE_FORMAT_PUBLIC_MESSAGE,
 };
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 
 const FRAMED_CONTENT_TBS: &[u8] = b"FramedContentTBS";
@@ -31,7 +31,7 @@ fn tbs_context(sender: Sender, context: &GroupContext) -> Option<&GroupContext> 
 /// epoch cannot be processed with this epoch's keys).
 fn check_epoch(group_id: &[u8], epoch: u64, context: &GroupContext) -> Result<()> {
     if group_id != context.group_id.as_slice() || epoch != context.epoch {
-        return Err(ReferenceError::Invalid(format!(
+        return Err(OracleError::Invalid(format!(
             "message for epoch {epoch} of another or this group, not epoch {} of this group",
             context.epoch
         )));
@@ -104,7 +104,7 @@ pub fn protect_public(
 ) -> Result<PublicMessage> {
     if matches!(content.content, Content::Application(_)) {
         // §6.2: application data is never sent as a PublicMessage.
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "application data must be sent as a PrivateMessage".into(),
         ));
     }
@@ -139,7 +139,7 @@ pub fn protect_public(
 
 fn check_confirmation_tag_presence(content: &Content, auth: &FramedContentAuthData) -> Result<()> {
     if auth.confirmation_tag.is_some() != matches!(content, Content::Commit(_)) {
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "a confirmation tag belongs to commits and only to them".into(),
         ));
     }
@@ -157,7 +157,7 @@ pub fn unprotect_public(
 ) -> Result<AuthenticatedContent> {
     check_epoch(&message.content.group_id, message.content.epoch, context)?;
     if matches!(message.content.content, Content::Application(_)) {
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "application data in a PublicMessage".into(),
         ));
     }
@@ -171,18 +171,18 @@ pub fn unprotect_public(
                 context,
             )?;
             if &want != tag {
-                return Err(ReferenceError::Invalid(
+                return Err(OracleError::Invalid(
                     "membership tag does not verify".into(),
                 ));
             }
         }
         (Sender::Member(_), None) => {
-            return Err(ReferenceError::Invalid(
+            return Err(OracleError::Invalid(
                 "member PublicMessage without a membership tag".into(),
             ))
         }
         (_, Some(_)) => {
-            return Err(ReferenceError::Invalid(
+            return Err(OracleError::Invalid(
                 "membership tag on a non-member PublicMessage".into(),
             ))
         }
@@ -217,7 +217,7 @@ fn ratchet_kind(content: &Content) -> RatchetKind {
 
 fn guarded_nonce(nonce: &[u8], reuse_guard: [u8; 4]) -> Result<Vec<u8>> {
     if nonce.len() < reuse_guard.len() {
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "AEAD nonce shorter than the reuse guard".into(),
         ));
     }
@@ -242,7 +242,7 @@ pub fn protect_private(
 ) -> Result<PrivateMessage> {
     check_epoch(&content.group_id, content.epoch, context)?;
     let Sender::Member(leaf) = content.sender else {
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "only members send PrivateMessages".into(),
         ));
     };
@@ -323,7 +323,7 @@ pub fn open_private(
             RatchetKind::Handshake
         }
         other => {
-            return Err(ReferenceError::Invalid(format!(
+            return Err(OracleError::Invalid(format!(
                 "content type {other} is not defined"
             )))
         }

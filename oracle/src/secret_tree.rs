@@ -7,7 +7,7 @@
 
 use super::labeled::{derive_tree_secret, expand_with_label, nh};
 use super::tree_math::{self, NodeIndex};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 use sonet::secret::SecretBytes;
 
@@ -67,7 +67,7 @@ impl SecretTree {
     /// ExpandWithLabel(secret, "tree", "left"/"right", Nh) at each step.
     pub fn leaf_secret(&self, leaf: u32) -> Result<SecretBytes> {
         if leaf >= self.n_leaves {
-            return Err(ReferenceError::Invalid(format!(
+            return Err(OracleError::Invalid(format!(
                 "leaf {leaf} is outside a secret tree of {} leaves",
                 self.n_leaves
             )));
@@ -146,7 +146,7 @@ impl Ratchet {
     /// `ratchet_secret_[N]_[j+1]` = DeriveTreeSecret(`ratchet_secret_[N]_[j]`, "secret", j, Nh).
     pub fn advance(&mut self) -> Result<()> {
         let next = self.generation.checked_add(1).ok_or_else(|| {
-            ReferenceError::Invalid("ratchet generation would exceed 2^32 - 1".into())
+            OracleError::Invalid("ratchet generation would exceed 2^32 - 1".into())
         })?;
         self.secret = derive_tree_secret(
             self.suite,
@@ -165,14 +165,14 @@ impl Ratchet {
         // A generation comes from a message: without a bound, one message could cost 2^32
         // derivations.
         if generation.saturating_sub(self.generation) > MAX_FORWARD_DISTANCE {
-            return Err(ReferenceError::Invalid(format!(
+            return Err(OracleError::Invalid(format!(
                 "generation {generation} is more than {MAX_FORWARD_DISTANCE} ahead of the \
                  ratchet's {}",
                 self.generation
             )));
         }
         if generation < self.generation {
-            return Err(ReferenceError::Invalid(format!(
+            return Err(OracleError::Invalid(format!(
                 "ratchet is at generation {}, cannot go back to {generation}",
                 self.generation
             )));

@@ -9,7 +9,7 @@
 //! since the bytes that follow cannot be delimited.
 
 use super::codec::{Reader, Writer};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::secret::SecretBytes;
 
 /// A structure with a TLS encoding.
@@ -32,8 +32,8 @@ pub trait Codec: Sized {
     }
 }
 
-fn bad(what: &'static str, reason: String) -> ReferenceError {
-    ReferenceError::Decode { what, reason }
+fn bad(what: &'static str, reason: String) -> OracleError {
+    OracleError::Decode { what, reason }
 }
 
 fn opaque(r: &mut Reader<'_>, what: &'static str) -> Result<Vec<u8>> {
@@ -257,7 +257,7 @@ impl LeafNode {
             LeafNodeSource::KeyPackage(_) => {}
             LeafNodeSource::Update | LeafNodeSource::Commit { .. } => {
                 let (group_id, leaf_index) = context.ok_or_else(|| {
-                    ReferenceError::Invalid(
+                    OracleError::Invalid(
                         "an update or commit leaf's signature needs its group and leaf index"
                             .into(),
                     )
@@ -898,7 +898,7 @@ pub fn framed_content_tbs(
         (Sender::Member(_) | Sender::NewMemberCommit, Some(ctx)) => ctx.encode(&mut w),
         (Sender::External(_) | Sender::NewMemberProposal, None) => {}
         (sender, ctx) => {
-            return Err(ReferenceError::Invalid(format!(
+            return Err(OracleError::Invalid(format!(
                 "FramedContentTBS for a {sender:?} sender {} a group context",
                 if ctx.is_some() { "takes no" } else { "needs" }
             )))
@@ -937,7 +937,7 @@ impl FramedContentAuthData {
 
     fn check_matches(&self, content: &Content) -> Result<()> {
         if self.confirmation_tag.is_some() != (content.content_type() == CONTENT_COMMIT) {
-            return Err(ReferenceError::Invalid(
+            return Err(OracleError::Invalid(
                 "a confirmation tag belongs to commits and only to them".into(),
             ));
         }

@@ -2,7 +2,7 @@
 
 use super::codec::Writer;
 use super::structures::{AuthenticatedContent, Codec, Content, FramedContent};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 
 /// The two transcript hashes after a commit.
@@ -59,7 +59,7 @@ pub fn after_commit(
     commit: &AuthenticatedContent,
 ) -> Result<Transcript> {
     if !matches!(commit.content.content, Content::Commit(_)) {
-        return Err(ReferenceError::Invalid(
+        return Err(OracleError::Invalid(
             "only a commit updates the transcript hashes".into(),
         ));
     }
@@ -67,7 +67,7 @@ pub fn after_commit(
         .auth
         .confirmation_tag
         .as_deref()
-        .ok_or_else(|| ReferenceError::Invalid("commit without a confirmation tag".into()))?;
+        .ok_or_else(|| OracleError::Invalid("commit without a confirmation tag".into()))?;
     let confirmed = confirmed_transcript_hash(
         suite,
         interim_before,
@@ -93,7 +93,7 @@ pub fn verify_confirmation_tag(
     if confirmation_tag(suite, confirmation_key, confirmed) == tag {
         Ok(())
     } else {
-        Err(ReferenceError::Invalid(
+        Err(OracleError::Invalid(
             "confirmation tag does not verify".into(),
         ))
     }

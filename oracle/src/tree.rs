@@ -10,11 +10,11 @@ use super::structures::{
     Codec, LeafNode, LeafNodeSource, Node, ParentNode, Proposal, RatchetTreeNodes,
 };
 use super::tree_math::{self, LeafIndex, NodeIndex};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 
-fn invalid(reason: String) -> ReferenceError {
-    ReferenceError::Invalid(reason)
+fn invalid(reason: String) -> OracleError {
+    OracleError::Invalid(reason)
 }
 
 /// The leaves under node `x`, as the half-open range of node indices `[first, last]`.

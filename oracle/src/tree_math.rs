@@ -4,15 +4,15 @@
 //! trees always have a power-of-two number of leaves (§7.8), so every function here takes the
 //! leaf count `n` and refuses a count that is not a power of two, or a node outside the tree.
 
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 
 /// A node index in the array representation.
 pub type NodeIndex = u32;
 /// A leaf index (leaf `i` is node `2i`).
 pub type LeafIndex = u32;
 
-fn invalid(reason: String) -> ReferenceError {
-    ReferenceError::TreeMath(reason)
+fn invalid(reason: String) -> OracleError {
+    OracleError::TreeMath(reason)
 }
 
 /// floor(log2(x)), with log2(0) = 0 as in Appendix C.

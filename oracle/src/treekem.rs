@@ -11,12 +11,12 @@ use super::structures::{
 };
 use super::tree::{verify_leaf_signature, RatchetTree};
 use super::tree_math::{self, LeafIndex, NodeIndex};
-use super::{ReferenceError, Result};
+use super::{OracleError, Result};
 use sonet::mls::primitives::SuiteAlgorithms;
 use sonet::secret::SecretBytes;
 
-fn invalid(reason: String) -> ReferenceError {
-    ReferenceError::Invalid(reason)
+fn invalid(reason: String) -> OracleError {
+    OracleError::Invalid(reason)
 }
 
 /// `DeriveSecret(path_secret, "path")`: the next path secret up, and after the root the commit

@@ -18,11 +18,11 @@
 //! - [`inspect_welcome`] decrypts and checks a Welcome (GroupInfo signature, confirmation tag)
 //!   before joining, without a ratchet tree or any client state.
 //! - Every failure is an [`MlsError`]; nothing panics on input.
-//! - [`reference`](mod@reference) is a second, independent implementation of RFC 9420's derivations, written
-//!   from the RFC on [`primitives`] alone (no openmls code or types): the oracle the `rfc9420`
-//!   conformance suite checks every mlswg vector file with, and that follows openmls' groups
-//!   epoch by epoch in the differential run. It can also join and follow a group as a passive
-//!   member ([`reference::passive::PassiveMember`]), GREASEing peers included.
+//! - [`primitives`] is also the foundation of the oracle, the workspace crate `sonet-oracle`: a
+//!   second, independent implementation of RFC 9420 written from the RFC on [`primitives`] alone
+//!   (no openmls code or types), which the `rfc9420` conformance suite checks every mlswg vector
+//!   file with and which follows openmls' groups epoch by epoch in the differential run. It is
+//!   not part of this crate, and nothing here depends on it.
 //!
 //! All messages are serialized `MLSMessage`s (RFC 9420 §6), as other implementations exchange
 //! them. Secrets handed out ([`Group::export_secret`], [`Group::epoch_authenticator`]) are

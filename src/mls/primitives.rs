@@ -3,7 +3,7 @@
 //! (draft-ietf-mls-pq-ciphersuites, under the code points openmls 0.9 uses).
 //!
 //! Two consumers share this module and nothing else of each other: Sonet's openmls crypto
-//! provider and the independent RFC 9420 oracle ([`super::reference`]). A primitive is therefore
+//! provider and the independent RFC 9420 oracle (the `sonet-oracle` crate). A primitive is therefore
 //! checked by its own vector files (CAVP, Wycheproof, RFC 9180, FIPS 203/204) and, through both
 //! consumers, by the MLS files.
 //!

@@ -146,10 +146,10 @@ fn mls_claims(evidence: &MlsEvidence) -> Vec<Claim> {
 
 /// The set of the `rfc9420` suite's differential run (`rfc9420_differential::SET` of the suites,
 /// which test that the two agree).
-pub const DIFFERENTIAL_SET: &str = "mls/differential (seeded: openmls vs sonet-reference)";
+pub const DIFFERENTIAL_SET: &str = "mls/differential (seeded: openmls vs sonet-oracle)";
 
-/// The provider name of the oracle's sets (`sonet::mls::reference`).
-const ORACLE_PROVIDER: &str = "sonet-reference";
+/// The provider name of the oracle's sets (the `sonet-oracle` crate).
+const ORACLE_PROVIDER: &str = "sonet-oracle";
 
 const NOT_RUN: &str = "measured from the rfc9420 and interop suites' results, which were not \
                        run: cargo xtask verify --suite rfc9420 --suite interop";
@@ -442,7 +442,7 @@ mod tests {
             ),
             {
                 let mut oracle = set("rfc9420", "mls/messages.json", &[Outcome::Pass]);
-                oracle.provider = "sonet-reference".into();
+                oracle.provider = "sonet-oracle".into();
                 oracle
             },
         ];
@@ -463,7 +463,7 @@ mod tests {
             "mls/tree-validation.json",
             &[Outcome::Pass, Outcome::Fail],
         );
-        oracle_trees.provider = "sonet-reference".into();
+        oracle_trees.provider = "sonet-oracle".into();
         let claims = mls_result_claims(&[good[0].clone(), oracle_trees.clone()], &mls);
         assert_eq!(verdict(&claims, "mls-tree-hash"), Verdict::Refuted);
         oracle_trees.cases.pop();
@@ -473,7 +473,7 @@ mod tests {
             "mls/passive-client-welcome.json",
             &[Outcome::Pass],
         );
-        oracle_passive.provider = "sonet-reference".into();
+        oracle_passive.provider = "sonet-oracle".into();
         let claims = mls_result_claims(&[oracle_trees, oracle_passive], &mls);
         assert_eq!(verdict(&claims, "mls-welcome-commit"), Verdict::NotVerified);
         assert_eq!(verdict(&claims, "mls-tree-hash"), Verdict::NotVerified);

@@ -573,7 +573,7 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
         out,
         &m,
         &m.vectors,
-        "RFC 9420 vector files (mlswg/mls-implementations), through sonet::mls (openmls) and the independent oracle sonet::mls::reference (provider sonet-reference); the differential run; Sonet's self-generated draft-PQ vectors",
+        "RFC 9420 vector files (mlswg/mls-implementations), through sonet::mls (openmls) and the independent oracle sonet-oracle (crate and provider name); the differential run; Sonet's self-generated draft-PQ vectors",
         "Vector file",
     )?;
     mls_table(

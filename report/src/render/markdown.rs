@@ -456,7 +456,7 @@ fn mls(out: &mut String, report: &Report) -> fmt::Result {
         out,
         &m,
         &m.vectors,
-        "RFC 9420 vector files, through sonet::mls (openmls) and the oracle (sonet-reference)",
+        "RFC 9420 vector files, through sonet::mls (openmls) and the oracle (sonet-oracle)",
         "Vector file",
     )?;
     mls_table(
@@ -916,7 +916,7 @@ mod tests {
         for (file, provider) in [
             ("mls/interop/passive/commit.json", "openmls"),
             ("mls/interop/passive/reinit.json", "openmls"),
-            ("sonet/mls-pq-passive-client.json", "sonet-reference"),
+            ("sonet/mls-pq-passive-client.json", "sonet-oracle"),
         ] {
             let mut set = SetResult::new("rfc9420", file, provider);
             let params = if file.starts_with("sonet/") {
@@ -955,7 +955,7 @@ mod tests {
         );
         assert!(
             section.contains(
-                "| `sonet/mls-pq-passive-client.json` | sonet-reference | — | — | — | — | — | — | — | 🟩 2/0/0 | 🟩 2/0/0 |"
+                "| `sonet/mls-pq-passive-client.json` | sonet-oracle | — | — | — | — | — | — | — | 🟩 2/0/0 | 🟩 2/0/0 |"
             ),
             "{section}"
         );

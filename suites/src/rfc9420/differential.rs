@@ -23,8 +23,8 @@ use sonet_report::model::SetResult;
 use crate::rng::SplitMix64;
 use crate::runner::{record, CaseError, CaseResult, Job};
 
-pub const SET: &str = "mls/differential (seeded: openmls vs sonet-reference)";
-const PROVIDER: &str = "openmls vs sonet-reference";
+pub const SET: &str = "mls/differential (seeded: openmls vs sonet-oracle)";
+const PROVIDER: &str = "openmls vs sonet-oracle";
 /// `SONET_DIFFERENTIAL_SEED` overrides it (decimal or 0x-hex).
 const DEFAULT_SEED: u64 = 0x5eed_9420;
 const OPERATIONS_PER_SUITE: usize = 150;
@@ -41,7 +41,7 @@ pub fn jobs(suite: &'static str) -> Vec<Job> {
         Job::new(
             suite,
             format!("sonet/{PQ_VECTOR_FILE}"),
-            "sonet-reference",
+            "sonet-oracle",
             |_, set| pq_vector_set(set, false),
         ),
         Job::new(
@@ -182,7 +182,7 @@ impl Run {
             plaintext_handshake,
             ..GroupConfig::default()
         };
-        let keys = JoinerKeys::generate(suite.id(), b"sonet-reference observer", 28)
+        let keys = JoinerKeys::generate(suite.id(), b"sonet-oracle observer", 28)
             .map_err(|e| fail("oracle KeyPackage")(e.to_string()))?;
         Self::start_with(suite, config, &keys).map(|started| started.run)
     }

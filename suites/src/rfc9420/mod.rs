@@ -9,7 +9,7 @@
 //! The same suite runs the passive-client and `messages.json` files a second time, and the files
 //! that test single derivations (tree math, crypto basics, secret tree, key schedule, PSKs, transcript hashes,
 //! message protection, tree validation, tree operations, TreeKEM), through the independent
-//! oracle `sonet::mls::reference` ([`oracle`], provider `sonet-reference`);
+//! oracle `sonet_oracle` ([`oracle`], provider `sonet-oracle`);
 //! then the differential run and Sonet's draft-PQ vectors ([`differential`]). [`files`] holds
 //! what they share.
 
@@ -26,7 +26,7 @@ use files::{INTEROP_FILES, PASSIVE_FILES};
 pub const SUITE: Suite = Suite {
     name: "rfc9420",
     description: "MLS (RFC 9420): the mlswg vector files through sonet::mls (openmls 0.9.2 on \
-                  SonetCrypto) and through the independent oracle sonet::mls::reference; a \
+                  SonetCrypto) and through the independent oracle sonet-oracle; a \
                   seeded differential run (openmls vs the oracle, all seven suites, groups up to \
                   64); self-generated passive-client vectors for the draft PQ suites",
     jobs,

@@ -1,4 +1,4 @@
-//! RFC 9420 vector files checked by Sonet's independent oracle, `sonet::mls::reference`: every
+//! RFC 9420 vector files checked by Sonet's independent oracle, `sonet_oracle`: every
 //! field of every case, for every cipher suite the file holds. Registered in the `rfc9420` suite
 //! under the provider name [`PROVIDER`], beside the engine's (openmls) sets.
 
@@ -13,14 +13,14 @@ use sonet_oracle::structures::{
     PreSharedKeyId, Proposal, Psk, Sender,
 };
 use sonet_oracle::transcript;
-use sonet_oracle::{labeled, passive, tree_math, ReferenceError};
+use sonet_oracle::{labeled, passive, tree_math, OracleError};
 use sonet_report::model::SetResult;
 
 use super::files::{field, read_cases, text_field, u64_field};
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 
-pub const PROVIDER: &str = "sonet-reference";
+pub const PROVIDER: &str = "sonet-oracle";
 
 pub fn jobs(suite: &'static str) -> Vec<Job> {
     vec![
@@ -113,7 +113,7 @@ fn entry_suite(entry: &Value) -> Result<&'static SuiteAlgorithms, (String, CaseE
 }
 
 /// An oracle error: the vector is valid, so refusing it is a failure.
-pub(crate) fn oracle(what: &str) -> impl Fn(ReferenceError) -> CaseError + '_ {
+pub(crate) fn oracle(what: &str) -> impl Fn(OracleError) -> CaseError + '_ {
     move |e| CaseError::Fail(format!("{what}: {e}"))
 }
 
@@ -640,7 +640,7 @@ fn message_protection_case(suite: &'static SuiteAlgorithms, entry: &Value) -> Ca
             group_id: group_id.clone(),
             epoch,
             sender: Sender::Member(PROTECTION_SENDER),
-            authenticated_data: b"sonet-reference".to_vec(),
+            authenticated_data: b"sonet-oracle".to_vec(),
             content: want.clone(),
         };
         let mut ours = Vec::new();
@@ -712,7 +712,7 @@ fn passive_case(_: &'static SuiteAlgorithms, entry: &Value) -> CaseResult {
         Ok(epochs) => Ok(format!(
             "joined; initial and {epochs} epoch authenticators match"
         )),
-        Err((step, e @ ReferenceError::Unsupported(_))) => {
+        Err((step, e @ OracleError::Unsupported(_))) => {
             Err(CaseError::Unsupported(format!("{step}: {e}")))
         }
         Err((step, e)) => Err(CaseError::Fail(format!("{step}: {e}"))),
