@@ -17,33 +17,40 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty writer.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The bytes written.
     pub fn into_bytes(self) -> Vec<u8> {
         self.bytes
     }
 
+    /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// Appends a `uint8`.
     pub fn u8(&mut self, v: u8) -> &mut Self {
         self.bytes.push(v);
         self
     }
 
+    /// Appends a `uint16`, big-endian.
     pub fn u16(&mut self, v: u16) -> &mut Self {
         self.bytes.extend_from_slice(&v.to_be_bytes());
         self
     }
 
+    /// Appends a `uint32`, big-endian.
     pub fn u32(&mut self, v: u32) -> &mut Self {
         self.bytes.extend_from_slice(&v.to_be_bytes());
         self
     }
 
+    /// Appends a `uint64`, big-endian.
     pub fn u64(&mut self, v: u64) -> &mut Self {
         self.bytes.extend_from_slice(&v.to_be_bytes());
         self
@@ -106,6 +113,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader at the start of `bytes`.
     pub fn new(bytes: &'a [u8]) -> Self {
         Self { bytes, offset: 0 }
     }
@@ -121,10 +129,12 @@ impl<'a> Reader<'a> {
         &self.bytes[start.min(self.offset)..self.offset]
     }
 
+    /// How many bytes are left.
     pub fn remaining(&self) -> usize {
         self.bytes.len() - self.offset
     }
 
+    /// Whether every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.remaining() == 0
     }
@@ -141,6 +151,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `len` bytes as they are; [`OracleError::Decode`] for `what` if fewer remain.
     pub fn take(&mut self, len: usize, what: &'static str) -> Result<&'a [u8]> {
         if self.remaining() < len {
             return Err(OracleError::Decode {
@@ -159,18 +170,22 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
+    /// A `uint8`; [`OracleError::Decode`] for `what` if the input ends first.
     pub fn u8(&mut self, what: &'static str) -> Result<u8> {
         Ok(self.array::<1>(what)?[0])
     }
 
+    /// A big-endian `uint16`; [`OracleError::Decode`] for `what` if the input ends first.
     pub fn u16(&mut self, what: &'static str) -> Result<u16> {
         Ok(u16::from_be_bytes(self.array(what)?))
     }
 
+    /// A big-endian `uint32`; [`OracleError::Decode`] for `what` if the input ends first.
     pub fn u32(&mut self, what: &'static str) -> Result<u32> {
         Ok(u32::from_be_bytes(self.array(what)?))
     }
 
+    /// A big-endian `uint64`; [`OracleError::Decode`] for `what` if the input ends first.
     pub fn u64(&mut self, what: &'static str) -> Result<u64> {
         Ok(u64::from_be_bytes(self.array(what)?))
     }

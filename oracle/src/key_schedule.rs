@@ -33,16 +33,31 @@ pub fn group_context(
 /// (joiner, welcome) and the next epoch's init_secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EpochSecrets {
+    /// ExpandWithLabel(Extract(`init_secret_[n-1]`, commit_secret), "joiner", `GroupContext_[n]`,
+    /// Nh): the secret a Welcome hands to joiners.
     pub joiner_secret: SecretBytes,
+    /// DeriveSecret(Extract(joiner_secret, psk_secret), "welcome"): keys a Welcome's
+    /// GroupInfo (§12.4.3.1).
     pub welcome_secret: SecretBytes,
+    /// ExpandWithLabel(Extract(joiner_secret, psk_secret), "epoch", `GroupContext_[n]`, Nh):
+    /// the secret every field below is derived from.
     pub epoch_secret: SecretBytes,
+    /// DeriveSecret(epoch_secret, "sender data"): keys PrivateMessage sender data (§6.3.2).
     pub sender_data_secret: SecretBytes,
+    /// DeriveSecret(epoch_secret, "encryption"): the secret tree's root (§9).
     pub encryption_secret: SecretBytes,
+    /// DeriveSecret(epoch_secret, "exporter"): MLS-Exporter's secret (§8.5).
     pub exporter_secret: SecretBytes,
+    /// DeriveSecret(epoch_secret, "external"): seeds the external key pair (§8.3).
     pub external_secret: SecretBytes,
+    /// DeriveSecret(epoch_secret, "confirm"): keys the confirmation tag (§6.1).
     pub confirmation_key: SecretBytes,
+    /// DeriveSecret(epoch_secret, "membership"): keys PublicMessage membership tags (§6.2).
     pub membership_key: SecretBytes,
+    /// DeriveSecret(epoch_secret, "resumption"): this epoch's resumption PSK (§8.6).
     pub resumption_psk: SecretBytes,
+    /// DeriveSecret(epoch_secret, "authentication"): equal for members who share a view of
+    /// the group (§8.7).
     pub epoch_authenticator: SecretBytes,
     /// `init_secret_[n]`, the next epoch's input.
     pub init_secret: SecretBytes,
@@ -138,7 +153,9 @@ pub fn mls_exporter(
 /// One PSK of a commit (or Welcome), in the order they appear there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PskInput {
+    /// The PSK's `PreSharedKeyID`, bound into its `PSKLabel` (§8.4).
     pub id: PreSharedKeyId,
+    /// `psk_[i]` (§8.4): the external PSK's value, or the named epoch's `resumption_psk`.
     pub psk: SecretBytes,
 }
 

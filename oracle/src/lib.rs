@@ -42,10 +42,23 @@ use sonet::mls::primitives::PrimitiveError;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum OracleError {
     #[error("cannot decode {what}: {reason}")]
-    Decode { what: &'static str, reason: String },
+    /// Bytes that are not an encoding RFC 9420 allows, e.g. truncated, with trailing bytes, a
+    /// non-minimal or reserved length prefix, a bad `optional` byte, an undefined selector.
+    Decode {
+        /// The structure or field being read, e.g. `LeafNode` or `epoch`.
+        what: &'static str,
+        /// What was wrong with it.
+        reason: String,
+    },
     #[error("tree math: {0}")]
+    /// A leaf count or node index the array tree math (Appendix C) refuses: a count that is
+    /// not a power of two, a node outside the tree, a leaf where a parent is needed.
     TreeMath(String),
     #[error("invalid: {0}")]
+    /// Well-formed input that fails a check RFC 9420 requires (a MAC tag, tree hash,
+    /// parent-hash chain, key uniqueness, epoch or sender, a received tree's leaf signatures),
+    /// arguments that do not fit together, or a local failure (no randomness, a clock before
+    /// 1970); the message says which.
     Invalid(String),
     /// Something RFC 9420 defines that the oracle deliberately does not do.
     #[error("not implemented by the oracle: {0}")]
@@ -54,7 +67,10 @@ pub enum OracleError {
     #[error("PSK not available: {0}")]
     UnknownPsk(String),
     #[error(transparent)]
+    /// A cryptographic primitive refused: among others a signature that does not verify, an
+    /// AEAD or HPKE ciphertext that does not open, an unknown cipher suite.
     Primitive(#[from] PrimitiveError),
 }
 
+/// The oracle's result type.
 pub type Result<T> = std::result::Result<T, OracleError>;

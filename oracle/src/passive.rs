@@ -46,8 +46,12 @@ pub type NodeKeyPair = (SecretBytes, Vec<u8>);
 pub struct JoinerKeys {
     /// The encoded `MLSMessage` or bare `KeyPackage`.
     pub key_package: Vec<u8>,
+    /// The HPKE private key of the KeyPackage's `init_key`: opens the Welcome's GroupSecrets.
     pub init_private: SecretBytes,
+    /// The HPKE private key of the leaf's `encryption_key`.
     pub encryption_private: SecretBytes,
+    /// The private key of the leaf's `signature_key` (the KeyPackage's signer); a passive member
+    /// never signs with it.
     pub signature_private: SecretBytes,
     /// `(psk_id, psk)`.
     pub external_psks: Vec<(Vec<u8>, SecretBytes)>,
@@ -401,22 +405,27 @@ impl PassiveMember {
         }
     }
 
+    /// The current epoch.
     pub fn epoch(&self) -> u64 {
         self.context.epoch
     }
 
+    /// This epoch's `epoch_authenticator` (§8.7), which passive-client vectors compare.
     pub fn epoch_authenticator(&self) -> &[u8] {
         self.secrets.epoch_authenticator.as_bytes()
     }
 
+    /// The current `GroupContext.tree_hash`.
     pub fn tree_hash(&self) -> &[u8] {
         &self.context.tree_hash
     }
 
+    /// The current `GroupContext.confirmed_transcript_hash`.
     pub fn confirmed_transcript_hash(&self) -> &[u8] {
         &self.context.confirmed_transcript_hash
     }
 
+    /// Every secret of the current epoch's key schedule.
     pub fn secrets(&self) -> &EpochSecrets {
         &self.secrets
     }
@@ -426,10 +435,12 @@ impl PassiveMember {
         self.tree.encode()
     }
 
+    /// This member's leaf index.
     pub fn own_leaf(&self) -> LeafIndex {
         self.own_leaf
     }
 
+    /// Leaf `l` of the current tree, or `None` if it is blank or outside the tree.
     pub fn leaf(&self, l: LeafIndex) -> Option<&LeafNode> {
         self.tree.leaf(l)
     }
@@ -740,9 +751,15 @@ impl PassiveMember {
 /// What [`PassiveMember::process`] did with a message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Processed {
+    /// Application data, decrypted and its signature verified.
     Application(Vec<u8>),
+    /// A proposal, verified and kept for the commit that covers it.
     Proposal,
-    Commit { epoch: u64 },
+    /// A commit, verified and applied.
+    Commit {
+        /// The epoch the commit moved the group to.
+        epoch: u64,
+    },
 }
 
 /// Runs one passive-client test vector (mls-implementations `passive-client-*.json`, mlspp's

@@ -15,7 +15,9 @@ use sonet::secret::SecretBytes;
 /// application messages use separate chains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RatchetKind {
+    /// Proposals and commits: the `handshake` ratchet.
     Handshake,
+    /// Application data: the `application` ratchet.
     Application,
 }
 
@@ -31,7 +33,9 @@ impl RatchetKind {
 /// An AEAD key and nonce of one generation of a ratchet (or of the sender data).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyNonce {
+    /// The AEAD key, AEAD.Nk bytes.
     pub key: SecretBytes,
+    /// The AEAD nonce, AEAD.Nn bytes, before a reuse guard is XORed in (§6.3.1).
     pub nonce: SecretBytes,
 }
 
@@ -59,6 +63,7 @@ impl SecretTree {
         })
     }
 
+    /// The number of leaves, blank ones included, as in the ratchet tree.
     pub fn n_leaves(&self) -> u32 {
         self.n_leaves
     }
@@ -124,6 +129,7 @@ pub struct Ratchet {
 }
 
 impl Ratchet {
+    /// The current generation j.
     pub fn generation(&self) -> u32 {
         self.generation
     }

@@ -14,9 +14,13 @@ use sonet::secret::SecretBytes;
 
 /// A structure with a TLS encoding.
 pub trait Codec: Sized {
+    /// Appends the TLS encoding of `self` to `w`.
     fn encode(&self, w: &mut Writer);
+    /// Reads one value from `r` and leaves `r` after it; malformed or truncated input is
+    /// [`OracleError::Decode`].
     fn decode(r: &mut Reader<'_>) -> Result<Self>;
 
+    /// The TLS encoding of `self`.
     fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
         self.encode(&mut w);
@@ -54,22 +58,34 @@ fn u16s(w: &mut Writer, items: &[u16]) {
     });
 }
 
+/// `ProtocolVersion` mls10 (RFC 9420 §6), the only version RFC 9420 defines.
 pub const PROTOCOL_VERSION_MLS10: u16 = 1;
 
 // ---------------------------------------------------------------------------------------------
 // Credentials, capabilities, extensions, lifetimes (§5.3, §7.2)
 
+/// `CredentialType` basic (§5.3, §17.5).
 pub const CREDENTIAL_BASIC: u16 = 1;
+/// `CredentialType` x509 (§5.3, §17.5).
 pub const CREDENTIAL_X509: u16 = 2;
 
 /// `Credential` (§5.3): a basic identity, or an X.509 chain kept as opaque certificates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {
-    Basic { identity: Vec<u8> },
-    X509 { certificates: Vec<Vec<u8>> },
+    /// `basic`: a bare assertion of an identity, with no proof attached.
+    Basic {
+        /// `identity<V>`, in a format the application defines.
+        identity: Vec<u8>,
+    },
+    /// `x509`: an X.509 certificate chain.
+    X509 {
+        /// Each `Certificate.cert_data`: DER, end-entity first; neither parsed nor validated here.
+        certificates: Vec<Vec<u8>>,
+    },
 }
 
 impl Credential {
+    /// The `CredentialType` code of this credential (`CREDENTIAL_*`).
     pub fn credential_type(&self) -> u16 {
         match self {
             Credential::Basic { .. } => CREDENTIAL_BASIC,
@@ -111,10 +127,15 @@ impl Codec for Credential {
 /// `Capabilities` (§7.2): lists kept in their sent order, unknown values included.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Capabilities {
+    /// `ProtocolVersion`s the client supports.
     pub versions: Vec<u16>,
+    /// `CipherSuite`s the client supports.
     pub cipher_suites: Vec<u16>,
+    /// Non-default `ExtensionType`s supported (types 1–5 are default and not listed, §7.2).
     pub extensions: Vec<u16>,
+    /// Non-default `ProposalType`s supported (types 1–7 are default and not listed, §7.2).
     pub proposals: Vec<u16>,
+    /// `CredentialType`s supported; must include the leaf's own (§7.2).
     pub credentials: Vec<u16>,
 }
 
@@ -141,14 +162,22 @@ impl Codec for Capabilities {
 /// `Extension` (§13.4): any type, the data kept opaque.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Extension {
+    /// `ExtensionType` (§17.3); unknown and GREASE values are kept as sent.
     pub extension_type: u16,
+    /// `extension_data<V>`, undecoded: its layout depends on the type.
     pub extension_data: Vec<u8>,
 }
 
+/// `application_id` (§5.3.3): an application's identifier for a client, in a LeafNode; not
+/// authenticated by the Authentication Service.
 pub const EXTENSION_APPLICATION_ID: u16 = 1;
+/// `ratchet_tree` (§12.4.3.3): the public ratchet tree, in a GroupInfo.
 pub const EXTENSION_RATCHET_TREE: u16 = 2;
+/// `required_capabilities` (§11.1): what every member must support, in the GroupContext.
 pub const EXTENSION_REQUIRED_CAPABILITIES: u16 = 3;
+/// `external_pub` (§12.4.3.2): the key external commits encrypt to, in a GroupInfo.
 pub const EXTENSION_EXTERNAL_PUB: u16 = 4;
+/// `external_senders` (§12.1.8.1): who may send external proposals, in the GroupContext.
 pub const EXTENSION_EXTERNAL_SENDERS: u16 = 5;
 
 impl Codec for Extension {
@@ -167,7 +196,10 @@ impl Codec for Extension {
 /// `Lifetime` (§7.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Lifetime {
+    /// Start of validity, in seconds since the Unix epoch.
     pub not_before: u64,
+    /// End of validity, in seconds since the Unix epoch. The oracle never checks either bound
+    /// against the clock.
     pub not_after: u64,
 }
 
@@ -190,9 +222,15 @@ impl Codec for Lifetime {
 /// `LeafNodeSource` (§7.2) with the field its value selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LeafNodeSource {
+    /// `key_package` (1): the leaf came from a KeyPackage, with its validity period.
     KeyPackage(Lifetime),
+    /// `update` (2): the leaf was set by an Update proposal.
     Update,
-    Commit { parent_hash: Vec<u8> },
+    /// `commit` (3): the leaf was set by a commit's UpdatePath.
+    Commit {
+        /// The parent hash of the first node on the leaf's filtered direct path (§7.9.1).
+        parent_hash: Vec<u8>,
+    },
 }
 
 impl Codec for LeafNodeSource {
@@ -229,12 +267,22 @@ impl Codec for LeafNodeSource {
 /// `LeafNode` (§7.2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafNode {
+    /// `HPKEPublicKey` whose private key only this member holds; path secrets are encrypted
+    /// to it. Unique among the tree's nodes (§7.3).
     pub encryption_key: Vec<u8>,
+    /// `SignaturePublicKey` that verifies this leaf and the member's messages; unique among
+    /// the leaves (§7.3).
     pub signature_key: Vec<u8>,
+    /// The member's identity, which the Authentication Service binds to `signature_key`
+    /// (§5.3.1); the oracle does not validate it.
     pub credential: Credential,
+    /// What the client supports.
     pub capabilities: Capabilities,
+    /// How the leaf came to be, with the lifetime or parent hash that source carries.
     pub leaf_node_source: LeafNodeSource,
+    /// Leaf extensions; each non-default type must be in `capabilities.extensions` (§7.2).
     pub extensions: Vec<Extension>,
+    /// SignWithLabel(`signature_key`, "LeafNodeTBS", [`LeafNode::tbs`]) (§5.1.2).
     pub signature: Vec<u8>,
 }
 
@@ -291,8 +339,13 @@ impl Codec for LeafNode {
 /// `ParentNode` (§7.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParentNode {
+    /// `HPKEPublicKey` whose private key only the members below this node hold (§4.2).
     pub encryption_key: Vec<u8>,
+    /// The parent hash of the next node above on the filtered direct path that set this node
+    /// (§7.9.1); empty for the topmost node of that path.
     pub parent_hash: Vec<u8>,
+    /// Leaves below this node added since it was set, which do not know its private key
+    /// (§4.2). §7.1 requires increasing order; nothing here checks it.
     pub unmerged_leaves: Vec<u32>,
 }
 
@@ -316,11 +369,14 @@ impl Codec for ParentNode {
 /// `Node` (§12.4.3.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Node {
+    /// `node_type` leaf (1): only at even array indices.
     Leaf(LeafNode),
+    /// `node_type` parent (2): only at odd array indices.
     Parent(ParentNode),
 }
 
 impl Node {
+    /// The node's HPKE public key, whichever its kind.
     pub fn encryption_key(&self) -> &[u8] {
         match self {
             Node::Leaf(l) => &l.encryption_key,
@@ -376,7 +432,9 @@ impl Codec for RatchetTreeNodes {
 /// `HPKECiphertext` (§5.1.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HpkeCiphertext {
+    /// The HPKE encapsulated key (`enc` of SetupBaseS).
     pub kem_output: Vec<u8>,
+    /// The HPKE AEAD ciphertext, tag included.
     pub ciphertext: Vec<u8>,
 }
 
@@ -396,7 +454,11 @@ impl Codec for HpkeCiphertext {
 /// `UpdatePathNode` (§7.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpdatePathNode {
+    /// The node's new HPKE public key, derived from its path secret (§7.4).
     pub encryption_key: Vec<u8>,
+    /// The node's path secret, EncryptWithLabel("UpdatePathNode", provisional
+    /// GroupContext), once per node of the copath child's resolution (members added by the
+    /// same commit excluded), in resolution order (§7.6).
     pub encrypted_path_secret: Vec<HpkeCiphertext>,
 }
 
@@ -417,7 +479,9 @@ impl Codec for UpdatePathNode {
 /// `UpdatePath` (§7.6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpdatePath {
+    /// The committer's new leaf: source `commit`, re-signed.
     pub leaf_node: LeafNode,
+    /// One entry per node of the committer's filtered direct path, bottom up (§7.6).
     pub nodes: Vec<UpdatePathNode>,
 }
 
@@ -441,11 +505,18 @@ impl Codec for UpdatePath {
 /// `KeyPackage` (§10).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyPackage {
+    /// The `ProtocolVersion`; must equal the enclosing MLSMessage's (§10).
     pub version: u16,
+    /// The `CipherSuite` every key in the package belongs to.
     pub cipher_suite: u16,
+    /// `HPKEPublicKey` a Welcome's GroupSecrets are encrypted to; must differ from the leaf's
+    /// `encryption_key` (§10.1).
     pub init_key: Vec<u8>,
+    /// The leaf an Add puts in the tree; its source must be `key_package`.
     pub leaf_node: LeafNode,
+    /// KeyPackage extensions; unknown ones are kept and ignored (§13.4).
     pub extensions: Vec<Extension>,
+    /// SignWithLabel(`leaf_node.signature_key`, "KeyPackageTBS", [`KeyPackage::tbs`]).
     pub signature: Vec<u8>,
 }
 
@@ -490,19 +561,28 @@ impl Codec for KeyPackage {
 /// `PreSharedKeyID` (§8.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PreSharedKeyId {
+    /// Which PSK: the `psktype` and the fields it selects.
     pub psk: Psk,
+    /// Fresh and random for each injection, KDF.Nh bytes long (§8.4, §12.1.4); nothing here
+    /// checks its length.
     pub psk_nonce: Vec<u8>,
 }
 
 /// The `psktype`-selected part of a [`PreSharedKeyId`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Psk {
+    /// `external` (1): a PSK the application provisioned.
     External {
+        /// The application's name for the PSK.
         psk_id: Vec<u8>,
     },
+    /// `resumption` (2): the `resumption_psk` of an earlier epoch (§8.6).
     Resumption {
+        /// `ResumptionPSKUsage`: 1 application, 2 reinit, 3 branch; any value decodes.
         usage: u8,
+        /// The group whose epoch supplies the PSK.
         psk_group_id: Vec<u8>,
+        /// The epoch whose `resumption_psk` is used.
         psk_epoch: u64,
     },
 }
@@ -551,9 +631,13 @@ impl Codec for PreSharedKeyId {
 /// `ReInit` (§12.1.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReInit {
+    /// The new group's ID.
     pub group_id: Vec<u8>,
+    /// The new group's `ProtocolVersion`; not lower than the current one (§12.1.5).
     pub version: u16,
+    /// The new group's `CipherSuite`.
     pub cipher_suite: u16,
+    /// The new group's GroupContext extensions.
     pub extensions: Vec<Extension>,
 }
 
@@ -575,28 +659,62 @@ impl Codec for ReInit {
     }
 }
 
+/// `ProposalType` add (§12.1.1, §17.4).
 pub const PROPOSAL_ADD: u16 = 1;
+/// `ProposalType` update (§12.1.2).
 pub const PROPOSAL_UPDATE: u16 = 2;
+/// `ProposalType` remove (§12.1.3).
 pub const PROPOSAL_REMOVE: u16 = 3;
+/// `ProposalType` psk (§12.1.4).
 pub const PROPOSAL_PSK: u16 = 4;
+/// `ProposalType` reinit (§12.1.5).
 pub const PROPOSAL_REINIT: u16 = 5;
+/// `ProposalType` external_init (§12.1.6).
 pub const PROPOSAL_EXTERNAL_INIT: u16 = 6;
+/// `ProposalType` group_context_extensions (§12.1.7).
 pub const PROPOSAL_GROUP_CONTEXT_EXTENSIONS: u16 = 7;
 
 /// `Proposal` (§12.1). The bodies encode on their own (`Add`, `Update`, ... in the RFC) through
 /// [`Proposal::encode_body`] / [`Proposal::decode_body`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Proposal {
-    Add { key_package: KeyPackage },
-    Update { leaf_node: LeafNode },
-    Remove { removed: u32 },
-    PreSharedKey { psk: PreSharedKeyId },
+    /// `add` (§12.1.1): puts the KeyPackage's leaf in the leftmost blank leaf.
+    Add {
+        /// The new member's KeyPackage.
+        key_package: KeyPackage,
+    },
+    /// `update` (§12.1.2): replaces the sender's leaf and blanks its direct path.
+    Update {
+        /// The sender's new leaf, source `update`.
+        leaf_node: LeafNode,
+    },
+    /// `remove` (§12.1.3): blanks a leaf and its direct path, then truncates the tree.
+    Remove {
+        /// The leaf index of the member to remove; must be a non-blank leaf.
+        removed: u32,
+    },
+    /// `psk` (§12.1.4): injects a PSK into the next epoch's key schedule.
+    PreSharedKey {
+        /// The PSK to inject.
+        psk: PreSharedKeyId,
+    },
+    /// `reinit` (§12.1.5): ends the group in favour of a new one with these parameters.
     ReInit(ReInit),
-    ExternalInit { kem_output: Vec<u8> },
-    GroupContextExtensions { extensions: Vec<Extension> },
+    /// `external_init` (§12.1.6): carries an external joiner's new init secret.
+    ExternalInit {
+        /// SetupBaseS(`external_pub`)'s KEM output, from which members recover the init
+        /// secret with the external private key (§8.3).
+        kem_output: Vec<u8>,
+    },
+    /// `group_context_extensions` (§12.1.7): replaces the GroupContext extensions.
+    GroupContextExtensions {
+        /// The whole new list: nothing is carried over that is not in it.
+        extensions: Vec<Extension>,
+    },
 }
 
 impl Proposal {
+    /// The `ProposalType` code (`PROPOSAL_*`).
     pub fn proposal_type(&self) -> u16 {
         match self {
             Proposal::Add { .. } => PROPOSAL_ADD,
@@ -675,6 +793,8 @@ impl Codec for Proposal {
 pub enum ProposalOrRef {
     /// Boxed: a proposal by value is far larger than a reference.
     Proposal(Box<Proposal>),
+    /// `reference` (2): a `ProposalRef`, the RefHash of the AuthenticatedContent that carried
+    /// the proposal (§5.2).
     Reference(Vec<u8>),
 }
 
@@ -703,7 +823,11 @@ impl Codec for ProposalOrRef {
 /// `Commit` (§12.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Commit {
+    /// The proposals covered, by value or by reference; Adds and PSKs take effect in this
+    /// order (§12.3).
     pub proposals: Vec<ProposalOrRef>,
+    /// The committer's UpdatePath: required when `proposals` is empty or holds an update, remove,
+    /// external_init or group_context_extensions (§12.4).
     pub path: Option<UpdatePath>,
 }
 
@@ -727,12 +851,19 @@ impl Codec for Commit {
 /// `GroupContext` (§8.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupContext {
+    /// The `ProtocolVersion`; any value decodes.
     pub version: u16,
+    /// The group's `CipherSuite`.
     pub cipher_suite: u16,
+    /// The application's identifier for the group, constant across epochs.
     pub group_id: Vec<u8>,
+    /// 0 at creation, one more after each commit.
     pub epoch: u64,
+    /// The tree hash of the ratchet tree's root (§7.8).
     pub tree_hash: Vec<u8>,
+    /// The running hash over the commits so far (§8.2); empty at epoch 0.
     pub confirmed_transcript_hash: Vec<u8>,
+    /// GroupContext extensions; every member must support each of them (§13.4).
     pub extensions: Vec<Extension>,
 }
 
@@ -763,9 +894,13 @@ impl Codec for GroupContext {
 /// `Sender` (§6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sender {
+    /// `member` (1), with the sender's leaf index.
     Member(u32),
+    /// `external` (2), with the sender's index in `external_senders` (§12.1.8.1).
     External(u32),
+    /// `new_member_proposal` (3): a client proposing its own Add (§12.1.8).
     NewMemberProposal,
+    /// `new_member_commit` (4): a client joining by external commit (§12.4.3.2).
     NewMemberCommit,
 }
 
@@ -798,19 +933,26 @@ impl Codec for Sender {
     }
 }
 
+/// `ContentType` application (§6).
 pub const CONTENT_APPLICATION: u8 = 1;
+/// `ContentType` proposal (§6).
 pub const CONTENT_PROPOSAL: u8 = 2;
+/// `ContentType` commit (§6).
 pub const CONTENT_COMMIT: u8 = 3;
 
 /// The `content_type`-selected body of a `FramedContent` or `PrivateMessageContent`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Content {
+    /// `application`: the `application_data<V>` bytes.
     Application(Vec<u8>),
+    /// `proposal`: one proposal.
     Proposal(Proposal),
+    /// `commit`: a commit.
     Commit(Commit),
 }
 
 impl Content {
+    /// The `ContentType` code (`CONTENT_*`).
     pub fn content_type(&self) -> u8 {
         match self {
             Content::Application(_) => CONTENT_APPLICATION,
@@ -830,6 +972,7 @@ impl Content {
         }
     }
 
+    /// Decodes the body `content_type` selects; an undefined type is [`OracleError::Decode`].
     pub fn decode_body(content_type: u8, r: &mut Reader<'_>) -> Result<Self> {
         match content_type {
             CONTENT_APPLICATION => Ok(Content::Application(opaque(r, "application_data")?)),
@@ -846,10 +989,15 @@ impl Content {
 /// `FramedContent` (§6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FramedContent {
+    /// The group the content is for.
     pub group_id: Vec<u8>,
+    /// The epoch it is sent in (for a commit, the epoch before the one it creates).
     pub epoch: u64,
+    /// Who sent it, which selects the key that verifies the signature (§6.1).
     pub sender: Sender,
+    /// Application data authenticated with the content, never encrypted.
     pub authenticated_data: Vec<u8>,
+    /// The body; its `content_type` follows from the variant.
     pub content: Content,
 }
 
@@ -878,10 +1026,15 @@ impl Codec for FramedContent {
     }
 }
 
+/// `WireFormat` mls_public_message (§6, §17.2).
 pub const WIRE_FORMAT_PUBLIC_MESSAGE: u16 = 1;
+/// `WireFormat` mls_private_message (§6, §17.2).
 pub const WIRE_FORMAT_PRIVATE_MESSAGE: u16 = 2;
+/// `WireFormat` mls_welcome (§6, §17.2).
 pub const WIRE_FORMAT_WELCOME: u16 = 3;
+/// `WireFormat` mls_group_info (§6, §17.2).
 pub const WIRE_FORMAT_GROUP_INFO: u16 = 4;
+/// `WireFormat` mls_key_package (§6, §17.2).
 pub const WIRE_FORMAT_KEY_PACKAGE: u16 = 5;
 
 /// `FramedContentTBS` (§6.1): what a sender signs. `context` must be given exactly for member and
@@ -910,11 +1063,16 @@ pub fn framed_content_tbs(
 /// `FramedContentAuthData` (§6.1): the confirmation tag is present exactly for commits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FramedContentAuthData {
+    /// SignWithLabel(sender's key, "FramedContentTBS", [`framed_content_tbs`]) (§6.1).
     pub signature: Vec<u8>,
+    /// MAC(confirmation_key, confirmed_transcript_hash) of the epoch the commit creates;
+    /// `Some` exactly for commits.
     pub confirmation_tag: Option<Vec<u8>>,
 }
 
 impl FramedContentAuthData {
+    /// Appends the signature, then the tag if present: the content type, not a presence byte,
+    /// says whether a tag is there.
     pub fn encode(&self, w: &mut Writer) {
         w.opaque(&self.signature);
         if let Some(tag) = &self.confirmation_tag {
@@ -922,6 +1080,8 @@ impl FramedContentAuthData {
         }
     }
 
+    /// Reads the auth data of content of type `content_type`: a confirmation tag follows the
+    /// signature only for commits.
     pub fn decode(content_type: u8, r: &mut Reader<'_>) -> Result<Self> {
         let signature = opaque(r, "signature")?;
         let confirmation_tag = if content_type == CONTENT_COMMIT {
@@ -948,8 +1108,11 @@ impl FramedContentAuthData {
 /// `AuthenticatedContent` (§6.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthenticatedContent {
+    /// The `WireFormat` the content is framed in, which the signature covers.
     pub wire_format: u16,
+    /// The signed content.
     pub content: FramedContent,
+    /// Its signature and, for a commit, confirmation tag.
     pub auth: FramedContentAuthData,
 }
 
@@ -975,8 +1138,12 @@ impl Codec for AuthenticatedContent {
 /// `PublicMessage` (§6.2): the membership tag is present exactly for member senders.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PublicMessage {
+    /// The content, in the clear.
     pub content: FramedContent,
+    /// Its signature and, for a commit, confirmation tag.
     pub auth: FramedContentAuthData,
+    /// MAC(membership_key, AuthenticatedContentTBM) (§6.2). Decoding reads one exactly for
+    /// member senders; encoding writes whatever is here, so keep it to those.
     pub membership_tag: Option<Vec<u8>>,
 }
 
@@ -1007,11 +1174,20 @@ impl Codec for PublicMessage {
 /// `PrivateMessage` (§6.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrivateMessage {
+    /// The group, in the clear.
     pub group_id: Vec<u8>,
+    /// The epoch, in the clear.
     pub epoch: u64,
+    /// The encrypted content's `ContentType`, in the clear: it selects the ratchet
+    /// (application or handshake) and the body's layout.
     pub content_type: u8,
+    /// Application data, authenticated through PrivateContentAAD but not encrypted.
     pub authenticated_data: Vec<u8>,
+    /// The SenderData, AEAD-encrypted under keys from sender_data_secret and the
+    /// ciphertext's sample (§6.3.2).
     pub encrypted_sender_data: Vec<u8>,
+    /// The PrivateMessageContent, AEAD-encrypted under the sender's ratchet key and nonce with
+    /// the reuse guard applied (§6.3.1).
     pub ciphertext: Vec<u8>,
 }
 
@@ -1041,12 +1217,17 @@ impl Codec for PrivateMessage {
 /// plaintext.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PrivateMessageContent {
+    /// The body; its type is the PrivateMessage's `content_type`.
     pub content: Content,
+    /// Its signature and, for a commit, confirmation tag.
     pub auth: FramedContentAuthData,
+    /// How many zero bytes follow `auth`.
     pub padding: usize,
 }
 
 impl PrivateMessageContent {
+    /// The plaintext to encrypt; [`OracleError::Invalid`] if a confirmation tag is present on
+    /// anything but a commit, or missing from a commit.
     pub fn encode(&self) -> Result<Vec<u8>> {
         self.auth.check_matches(&self.content)?;
         let mut w = Writer::new();
@@ -1091,8 +1272,11 @@ pub fn private_content_aad(
 /// `SenderData` (§6.3.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SenderData {
+    /// The sender's leaf; the receiver must check it is non-blank (§6.3.2).
     pub leaf_index: u32,
+    /// The generation of the sender's ratchet that keyed the content.
     pub generation: u32,
+    /// Random bytes XORed into the first four bytes of the content nonce (§6.3.1).
     pub reuse_guard: [u8; 4],
 }
 
@@ -1129,10 +1313,15 @@ pub fn sender_data_aad(group_id: &[u8], epoch: u64, content_type: u8) -> Vec<u8>
 /// `GroupInfo` (§12.4.3).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupInfo {
+    /// The group's state in the epoch described.
     pub group_context: GroupContext,
+    /// GroupInfo extensions (e.g. `ratchet_tree`, `external_pub`); unknown ones are ignored.
     pub extensions: Vec<Extension>,
+    /// The confirmation tag of the commit that started the epoch (§12.4.3).
     pub confirmation_tag: Vec<u8>,
+    /// The leaf index of the member that signed.
     pub signer: u32,
+    /// SignWithLabel(signer's key, "GroupInfoTBS", [`GroupInfo::tbs`]).
     pub signature: Vec<u8>,
 }
 
@@ -1171,8 +1360,12 @@ impl Codec for GroupInfo {
 /// `GroupSecrets` (§12.4.3.1). The joiner and path secrets are secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupSecrets {
+    /// The new epoch's joiner_secret (§8).
     pub joiner_secret: SecretBytes,
+    /// The path secret of the lowest common ancestor of the committer's and the joiner's
+    /// leaves, when the commit had a path (§12.4.3.1).
     pub path_secret: Option<SecretBytes>,
+    /// The commit's PSKs, in the commit's order (§8.4).
     pub psks: Vec<PreSharedKeyId>,
 }
 
@@ -1199,7 +1392,10 @@ impl Codec for GroupSecrets {
 /// `EncryptedGroupSecrets` (§12.4.3.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncryptedGroupSecrets {
+    /// The `KeyPackageRef` of the joiner's KeyPackage (§5.2).
     pub new_member: Vec<u8>,
+    /// EncryptWithLabel(init_key, "Welcome", encrypted_group_info, GroupSecrets)
+    /// (§12.4.3.1).
     pub encrypted_group_secrets: HpkeCiphertext,
 }
 
@@ -1220,8 +1416,12 @@ impl Codec for EncryptedGroupSecrets {
 /// `Welcome` (§12.4.3.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Welcome {
+    /// The group's `CipherSuite`.
     pub cipher_suite: u16,
+    /// One entry per joiner the Welcome is for.
     pub secrets: Vec<EncryptedGroupSecrets>,
+    /// The GroupInfo, AEAD-encrypted under welcome_key and welcome_nonce, both derived
+    /// from welcome_secret (§12.4.3.1).
     pub encrypted_group_info: Vec<u8>,
 }
 
@@ -1244,14 +1444,20 @@ impl Codec for Welcome {
 /// `MLSMessage` (§6): the version must be mls10.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MlsMessage {
+    /// `mls_public_message`.
     PublicMessage(PublicMessage),
+    /// `mls_private_message`.
     PrivateMessage(PrivateMessage),
+    /// `mls_welcome`.
     Welcome(Welcome),
+    /// `mls_group_info`.
     GroupInfo(GroupInfo),
+    /// `mls_key_package`.
     KeyPackage(KeyPackage),
 }
 
 impl MlsMessage {
+    /// The `WireFormat` code (`WIRE_FORMAT_*`).
     pub fn wire_format(&self) -> u16 {
         match self {
             MlsMessage::PublicMessage(_) => WIRE_FORMAT_PUBLIC_MESSAGE,
@@ -1302,11 +1508,15 @@ impl Codec for MlsMessage {
 /// How a `messages.json` field is encoded (mlswg test-vectors.md, "Messages").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageField {
+    /// An `MLSMessage`.
     MlsMessage,
+    /// `optional<Node> ratchet_tree<V>`.
     RatchetTree,
+    /// A `GroupSecrets`.
     GroupSecrets,
     /// A proposal body of the given type, without the type (the RFC's `Add`, `Update`, ...).
     ProposalBody(u16),
+    /// A `Commit`.
     Commit,
 }
 

@@ -8,7 +8,11 @@ use sonet::mls::primitives::SuiteAlgorithms;
 /// The two transcript hashes after a commit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transcript {
+    /// `confirmed_transcript_hash_[epoch]`: covers the commit up to its signature; goes into
+    /// the new GroupContext.
     pub confirmed_transcript_hash: Vec<u8>,
+    /// `interim_transcript_hash_[epoch]`: the confirmed hash with the commit's confirmation
+    /// tag; the next commit's starting point.
     pub interim_transcript_hash: Vec<u8>,
 }
 

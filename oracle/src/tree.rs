@@ -35,6 +35,9 @@ fn is_default_extension(t: u16) -> bool {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+/// The public ratchet tree of one epoch (§4.1, §7.1, §7.2): `2n − 1` nodes for `n` leaves,
+/// `n` a power of two, each node blank or holding a leaf or parent of the kind its index
+/// calls for.
 pub struct RatchetTree {
     nodes: Vec<Option<Node>>,
 }
@@ -89,6 +92,9 @@ impl RatchetTree {
         Ok(Self { nodes })
     }
 
+    /// Decodes an encoded `ratchet_tree` vector and checks its shape as
+    /// [`RatchetTree::from_nodes`] does; nothing cryptographic is verified (see
+    /// [`RatchetTree::validate`]).
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         Self::from_nodes(RatchetTreeNodes::from_bytes(bytes)?)
     }
@@ -102,23 +108,28 @@ impl RatchetTree {
         RatchetTreeNodes(nodes)
     }
 
+    /// The encoded `ratchet_tree` vector, trailing blank nodes omitted (§12.4.3.3).
     pub fn encode(&self) -> Vec<u8> {
         self.to_nodes().to_bytes()
     }
 
+    /// The number of leaves, blank ones included: a power of two.
     pub fn n_leaves(&self) -> u32 {
         // The array always holds 2n − 1 nodes, with n ≥ 1 and far below 2^31.
         (self.nodes.len() as u32).div_ceil(2)
     }
 
+    /// The number of nodes, blank ones included: `2 * n_leaves() - 1`.
     pub fn n_nodes(&self) -> u32 {
         self.nodes.len() as u32
     }
 
+    /// The root's node index.
     pub fn root(&self) -> Result<NodeIndex> {
         tree_math::root(self.n_leaves())
     }
 
+    /// Node `x`, or `None` if it is blank or outside the tree.
     pub fn node(&self, x: NodeIndex) -> Option<&Node> {
         self.nodes.get(x as usize).and_then(Option::as_ref)
     }
@@ -146,6 +157,7 @@ impl RatchetTree {
         Ok(())
     }
 
+    /// Leaf `l`'s LeafNode, or `None` if it is blank or outside the tree.
     pub fn leaf(&self, l: LeafIndex) -> Option<&LeafNode> {
         match self.node(tree_math::leaf_node(l)) {
             Some(Node::Leaf(leaf)) => Some(leaf),
@@ -153,6 +165,7 @@ impl RatchetTree {
         }
     }
 
+    /// Node `x`'s ParentNode, or `None` if it is blank, a leaf or outside the tree.
     pub fn parent_node(&self, x: NodeIndex) -> Option<&ParentNode> {
         match self.node(x) {
             Some(Node::Parent(p)) => Some(p),
@@ -200,6 +213,7 @@ impl RatchetTree {
         Ok(out)
     }
 
+    /// The root's tree hash (§7.8), the value `GroupContext.tree_hash` must hold.
     pub fn root_tree_hash(&self, suite: &SuiteAlgorithms) -> Result<Vec<u8>> {
         let root = self.root()?;
         let mut out = vec![Vec::new(); self.nodes.len()];

@@ -29,6 +29,7 @@ pub fn level(x: NodeIndex) -> u32 {
     x.trailing_ones()
 }
 
+/// Whether node `x` is a leaf (an even index).
 pub fn is_leaf(x: NodeIndex) -> bool {
     x.is_multiple_of(2)
 }

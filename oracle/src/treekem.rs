@@ -46,7 +46,10 @@ pub fn random_secret(len: usize) -> Result<SecretBytes> {
 /// direct path it knows path secrets for).
 #[derive(Clone, Debug)]
 pub struct PrivateState {
+    /// The member's leaf index.
     pub leaf: LeafIndex,
+    /// HPKE private keys by node index; each must match the public key its node holds in the
+    /// tree the UpdatePath was made for, or decrypting with it fails.
     pub keys: BTreeMap<NodeIndex, SecretBytes>,
 }
 
@@ -55,16 +58,20 @@ pub struct PrivateState {
 pub struct Received {
     /// The node whose path secret was encrypted to the receiver, and that path secret.
     pub node: NodeIndex,
+    /// The path secret of `node`, decrypted.
     pub path_secret: SecretBytes,
+    /// DeriveSecret(last path secret, "path"): the commit secret (§12.4.2).
     pub commit_secret: SecretBytes,
 }
 
 /// What a committer produces.
 #[derive(Clone, Debug)]
 pub struct Created {
+    /// The UpdatePath for the commit.
     pub path: UpdatePath,
     /// Path secrets by filtered-direct-path node, bottom up.
     pub path_secrets: Vec<(NodeIndex, SecretBytes)>,
+    /// DeriveSecret(last path secret, "path"): the commit secret (§12.4.1).
     pub commit_secret: SecretBytes,
 }
 
