@@ -450,9 +450,9 @@ impl PassiveMember {
         self.secrets.export(self.suite, label, context, length)
     }
 
-    /// The signature key a PublicMessage's sender signs with (§6.1): a member's leaf, an
-    /// external sender from the group's `external_senders` extension, or for new members the
-    /// leaf they bring.
+    /// The signature key the sender of a PublicMessage or PrivateMessage signs with (§6.1): a
+    /// member's leaf, an external sender from the group's `external_senders` extension, or for
+    /// new members the leaf they bring.
     fn sender_signature_key(&self, content: &AuthenticatedContent) -> Result<Vec<u8>> {
         match (&content.content.sender, &content.content.content) {
             (Sender::Member(l), _) => self

@@ -103,7 +103,7 @@ pub fn protect_public(
     membership_key: &[u8],
 ) -> Result<PublicMessage> {
     if matches!(content.content, Content::Application(_)) {
-        // §6.2: application data is never sent as a PublicMessage.
+        // §6: application messages MUST use PrivateMessage, never PublicMessage.
         return Err(OracleError::Invalid(
             "application data must be sent as a PrivateMessage".into(),
         ));

@@ -48,7 +48,7 @@ pub struct SecretTree {
 }
 
 impl SecretTree {
-    /// An MLS tree always has a power-of-two number of leaves (§7.8), so any other count is
+    /// An MLS tree always has a power-of-two number of leaves (§4.1, §7.7), so any other count is
     /// refused.
     pub fn new(
         suite: &'static SuiteAlgorithms,

@@ -17,7 +17,7 @@ fn invalid(reason: String) -> OracleError {
     OracleError::Invalid(reason)
 }
 
-/// The leaves under node `x`, as the half-open range of node indices `[first, last]`.
+/// The leaves under node `x`, as the inclusive range of node indices `[first, last]`.
 fn subtree_span(x: NodeIndex) -> (NodeIndex, NodeIndex) {
     let half = (1u32 << tree_math::level(x)) - 1;
     (x - half, x + half)

@@ -1,7 +1,7 @@
 //! Array-based tree math (RFC 9420 §4.1 and Appendix C).
 //!
 //! Nodes are numbered left to right; leaves sit at even indices and parents at odd ones. MLS
-//! trees always have a power-of-two number of leaves (§7.8), so every function here takes the
+//! trees always have a power-of-two number of leaves (§4.1, §7.7), so every function here takes the
 //! leaf count `n` and refuses a count that is not a power of two, or a node outside the tree.
 
 use super::{OracleError, Result};
