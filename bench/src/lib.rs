@@ -42,6 +42,8 @@ impl Profile {
         }
     }
 
+    /// Whether this is the quick profile, in which the benches leave cases out: AEADs other than
+    /// AES-256-GCM, the slow SLH-DSA sets, some payload and group sizes, the mls-rs/openssl peer.
     pub fn is_quick(self) -> bool {
         self == Self::Quick
     }

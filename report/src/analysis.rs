@@ -23,13 +23,17 @@ const SAME_SPEED: f64 = 1.05;
 pub const SONET_PREFIX: &str = "sonet/";
 /// The two sides of the hybrid comparison (`bench/benches/hybrid.rs`).
 pub const ENVELOPE: &str = "envelope/X-Wing+AES-256-GCM";
+/// The classical side: HPKE base mode with DHKEM(X25519), HKDF-SHA256 and AES-256-GCM.
 pub const CLASSICAL: &str = "hpke/X25519+AES-256-GCM";
 
 /// What the analysis needs besides the measurements.
 pub struct Context<'a> {
+    /// A saved baseline to compare with: its name and its measurements.
     pub baseline: Option<(&'a str, &'a [Measurement])>,
     /// `aead/AES-256-GCM` → `sonet/aws-lc`.
     pub defaults: &'a BTreeMap<String, String>,
+    /// The Sonet providers (without `sonet/`) with a failed case or a set error in this run;
+    /// `None` when the suites did not run (`cargo xtask bench`).
     pub failing_providers: Option<&'a [String]>,
     /// The end-to-end service benchmark's runs (`sonet loadgen`).
     pub end_to_end: &'a [EndToEndRun],

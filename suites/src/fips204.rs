@@ -12,6 +12,9 @@ use crate::runner::{
     Suite,
 };
 
+/// The `fips204` suite, under every provider with an ML-DSA parameter set: NIST ACVP keyGen, sigGen
+/// and sigVer (`acvp/ML-DSA-*-FIPS204/65370b8`, from GiacomoPope/dilithium-py) and Wycheproof
+/// `wycheproof/mldsa_{44,65,87}_{sign_seed,sign_noseed,verify}_test.json` (C2SP/wycheproof).
 pub const SUITE: Suite = Suite {
     name: "fips204",
     description: "ML-DSA (FIPS 204): ACVP and Wycheproof vectors",

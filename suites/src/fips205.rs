@@ -7,6 +7,9 @@ use super::fips204::{acvp_keygen, acvp_sign, acvp_verify};
 use crate::formats::acvp::{self, AcvpCase};
 use crate::runner::{providers_for, record, tc_id, CaseResult, Job, Suite};
 
+/// The `fips205` suite, under every provider with an SLH-DSA parameter set: the NIST ACVP sets of
+/// `SETS` under `acvp/SLH-DSA-*-FIPS205/` (from cloudflare/circl; the v1.1.0.35 keyGen internal
+/// projection from RustCrypto/signatures).
 pub const SUITE: Suite = Suite {
     name: "fips205",
     description: "SLH-DSA (FIPS 205): ACVP keyGen, sigGen and sigVer vectors",

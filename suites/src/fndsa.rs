@@ -9,6 +9,9 @@ use crate::formats::rsp::{declared_records, parse_rsp, RspRecord};
 use crate::runner::{expect_eq, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 
+/// The `fndsa` suite: the Falcon round-3 KAT files `fndsa/falcon{512,1024}-KAT.rsp` (from the
+/// round-3 submission, via bcgit/bc-test-data) checked under [`VERIFIER`]; key generation and
+/// signing from the KAT seeds are recorded as unsupported, with the reason.
 pub const SUITE: Suite = Suite {
     name: "fndsa",
     description:

@@ -12,6 +12,9 @@ use crate::runner::{
 };
 use crate::vectors::VectorStore;
 
+/// The `hkdf` suite, under every provider with HKDF: RFC 5869 Appendix A
+/// (`hkdf/rfc-5869-HKDF-SHA256.txt`, from pyca/cryptography) and Wycheproof
+/// `hkdf/wycheproof/hkdf_sha{1,256,384,512}_test.json` (C2SP/wycheproof).
 pub const SUITE: Suite = Suite {
     name: "hkdf",
     description: "HKDF (RFC 5869) over SHA-1/256/384/512: RFC 5869 Appendix A and Wycheproof",

@@ -15,6 +15,8 @@ use sonet_report::model::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 
+/// The `hpke` suite: `hpke/test-vectors.json` (cfrg/draft-irtf-cfrg-hpke) through
+/// `sonet::hybrid::hpke`, reported under its provider name `hpke::PROVIDER`.
 pub const SUITE: Suite = Suite {
     name: "hpke",
     description: "HPKE (RFC 9180): CFRG test vectors — key derivation, encapsulation, every \

@@ -15,50 +15,69 @@ use sonet_report::model::SetResult;
 use crate::runner::{expect_eq, hex_text, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::read_own;
 
+/// The `hybrid` suite: Sonet's own envelope vectors ([`FILE`] in `vectors/sonet/`, committed; no
+/// upstream vectors exist) through `sonet::hybrid::envelope`, reported under provider `sonet`.
 pub const SUITE: Suite = Suite {
     name: "hybrid",
     description: "Sonet hybrid envelope v1: committed deterministic vectors, valid and invalid",
     jobs,
 };
 
+/// The envelope vector file in `vectors/sonet/`; its set in the results is `sonet/` + this name.
 pub const FILE: &str = "hybrid-envelope.json";
 /// The envelope has one implementation, `sonet::hybrid::envelope`.
 const IMPLEMENTATION: &str = "sonet";
 
+/// The envelope vector file as written to [`FILE`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvelopeVectors {
+    /// What the file holds and how it was generated.
     pub description: String,
+    /// The specification of the envelope format (`docs/envelope.md`).
     pub format: String,
+    /// How many vectors the file holds (`numberOfTests`): the set's declared case count.
     #[serde(rename = "numberOfTests")]
     pub number_of_tests: usize,
+    /// Per envelope suite three unsigned valid envelopes and one signed, then the invalid ones
+    /// (mutations of the suite-0001 `short` envelopes).
     pub vectors: Vec<EnvelopeVector>,
 }
 
 /// One vector; byte strings are hex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvelopeVector {
+    /// `suite-0001/unsigned/short`, `invalid/tag-bit`, …: the case id in the results.
     pub name: String,
+    /// The envelope suite's code point (`EnvelopeSuite::id`).
     pub suite: u16,
     /// HPKE DeriveKeyPair input for the recipient's key.
     pub recipient_ikm: String,
+    /// The public key derived from `recipient_ikm`; the check derives it again and compares.
     pub recipient_public_key: String,
     /// The KEM's encapsulation randomness (X-Wing 64 bytes, ML-KEM 32).
     pub encapsulation_randomness: String,
+    /// The plaintext sealed, which opening a valid envelope must return.
     pub plaintext: String,
+    /// The associated data given to seal and to open.
     pub aad: String,
     /// ML-DSA-65 key-generation seed ξ of the sender, for signed envelopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_seed: Option<String>,
+    /// The sender's ML-DSA-65 public key from `sender_seed`, which open verifies the signature
+    /// with; absent for unsigned envelopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_public_key: Option<String>,
     /// ML-DSA-65 hedged-signing rnd, for signed envelopes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature_rnd: Option<String>,
+    /// The envelope's wire bytes; for a valid vector, sealing the inputs above must reproduce them.
     pub envelope: String,
     /// "valid", or "invalid" with the error `open` must return.
     pub result: String,
+    /// For an invalid vector, the error kind open must return (`AuthenticationFailed`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For an invalid vector, what was changed (empty for valid ones).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub comment: String,
 }

@@ -17,6 +17,9 @@ use crate::runner::{
 };
 use crate::vectors::read_own;
 
+/// The `kats` suite: Sonet's own KAT files in `vectors/sonet/` (ML-KEM [`ml_kem_file`], ML-DSA
+/// [`ml_dsa_file`]; committed, no upstream), each under every provider that implements its
+/// parameter set. The conformance test adds libcrux's jobs through [`jobs_for`].
 pub const SUITE: Suite = Suite {
     name: "kats",
     description:
@@ -27,35 +30,53 @@ pub const SUITE: Suite = Suite {
 /// Number of entries per parameter set, as in the NIST KAT files.
 pub const KATS_PER_SET: usize = 100;
 
+/// One entry of an ML-KEM KAT file (libcrux's layout): the seeds, SHA3-256 hashes of the key pair
+/// and ciphertext, and the shared secret; byte strings are hex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MlKemKat {
+    /// The 64-byte key-generation seed d ‖ z.
     pub key_generation_seed: String,
+    /// SHA3-256 of the encapsulation key.
     pub sha3_256_hash_of_public_key: String,
+    /// SHA3-256 of the decapsulation key.
     pub sha3_256_hash_of_secret_key: String,
+    /// The 32-byte encapsulation randomness m.
     pub encapsulation_seed: String,
+    /// SHA3-256 of the ciphertext.
     pub sha3_256_hash_of_ciphertext: String,
+    /// The shared secret itself, which encapsulation and decapsulation must both give.
     pub shared_secret: String,
 }
 
+/// One entry of an ML-DSA KAT file (libcrux's layout): the seed, message and signing randomness,
+/// and SHA3-256 hashes of the key pair and signature; byte strings are hex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MlDsaKat {
+    /// The 32-byte key-generation seed ξ.
     pub key_generation_seed: String,
+    /// SHA3-256 of the public key.
     pub sha3_256_hash_of_verification_key: String,
+    /// SHA3-256 of the secret key.
     pub sha3_256_hash_of_signing_key: String,
     /// The length of message i (0-based) is 33·(i+1), as in libcrux's files.
     pub message: String,
+    /// The 32-byte randomness of hedged signing (pure ML-DSA).
     pub signing_randomness: String,
+    /// SHA3-256 of the signature, which must also verify.
     pub sha3_256_hash_of_signature: String,
 }
 
+/// The KAT file of an ML-KEM parameter set in `vectors/sonet/` (`mlkem_768.json`).
 pub fn ml_kem_file(alg: KemAlgorithm) -> String {
     format!("mlkem_{}.json", alg.name().trim_start_matches("ML-KEM-"))
 }
 
+/// The KAT file of an ML-DSA parameter set in `vectors/sonet/` (`mldsa_65.json`).
 pub fn ml_dsa_file(alg: SignatureAlgorithm) -> String {
     format!("mldsa_{}.json", alg.name().trim_start_matches("ML-DSA-"))
 }
 
+/// The ML-DSA parameter sets that have KAT files.
 pub const ML_DSA: [SignatureAlgorithm; 3] = [
     SignatureAlgorithm::MlDsa44,
     SignatureAlgorithm::MlDsa65,
@@ -74,6 +95,8 @@ fn seed_stream(label: &str) -> impl XofReader {
     xof.finalize_xof()
 }
 
+/// The [`KATS_PER_SET`] entries of `alg`'s file, computed with `provider` from a SHAKE-256 seed
+/// stream fixed by the parameter set's name; an error when the provider lacks `alg`.
 pub fn generate_ml_kem(provider: &Provider, alg: KemAlgorithm) -> Result<Vec<MlKemKat>, PqcError> {
     let kem = provider
         .kem(alg)
@@ -99,6 +122,8 @@ pub fn generate_ml_kem(provider: &Provider, alg: KemAlgorithm) -> Result<Vec<MlK
     Ok(kats)
 }
 
+/// The [`KATS_PER_SET`] entries of `alg`'s file, computed with `provider` from a SHAKE-256 seed
+/// stream fixed by the parameter set's name; an error when the provider lacks `alg`.
 pub fn generate_ml_dsa(
     provider: &Provider,
     alg: SignatureAlgorithm,

@@ -1,10 +1,12 @@
 //! splitmix64: a tiny, well-known generator, so that a seed fully determines a seeded run's
 //! choices (the interop suite's random epochs, the MLS differential run).
 
+/// A splitmix64 generator; the field is its state, set to the seed.
 #[derive(Clone, Debug)]
 pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
+    /// The next output; advances the state.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;

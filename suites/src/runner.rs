@@ -13,13 +13,20 @@ type JobFn = Box<dyn FnOnce(&VectorStore, &mut SetResult) -> Result<(), String> 
 
 /// One vector set checked under one provider.
 pub struct Job {
+    /// The suite's name: the set's `suite` in the results.
     pub suite: &'static str,
+    /// The vector set, mostly the file or ACVP folder read (relative to the vector root; `sonet/…`
+    /// for Sonet's own files): the set's `set` in the results.
     pub set: String,
+    /// The implementation checked, a registry provider's name or the name of one outside the
+    /// registry (`sonet-oracle`, `sonet-falcon-r3`): the set's `provider` in the results.
     pub provider: String,
     run: JobFn,
 }
 
 impl Job {
+    /// A job whose `run` reads its vectors through the store and records one case per vector into
+    /// the set; an `Err` from `run` becomes the set's `error` (the set was not checked).
     pub fn new(
         suite: &'static str,
         set: impl Into<String>,
@@ -39,6 +46,8 @@ impl Job {
         format!("{}::{}::{}", self.suite, self.set, self.provider)
     }
 
+    /// Runs the job and closes its set: the elapsed time is recorded and the cases read are
+    /// compared with the number the file declares ([`SetResult::finish`]).
     pub fn run(self, store: &VectorStore) -> SetResult {
         let mut result = SetResult::new(self.suite, &self.set, &self.provider);
         let start = Instant::now();
@@ -53,18 +62,23 @@ impl Job {
 
 /// A conformance suite: a name, what it covers, and its jobs.
 pub struct Suite {
+    /// The name `SONET_SUITES` (`cargo xtask verify --suite`) selects and the results carry.
     pub name: &'static str,
+    /// One line on what the suite checks, printed by `sonet-suites list`.
     pub description: &'static str,
+    /// Lists the suite's jobs: one per vector set and provider.
     pub jobs: fn() -> Vec<Job>,
 }
 
 /// Why a case did not pass.
 #[derive(Debug)]
 pub enum CaseError {
+    /// The output differs from the vector's, or the vector is malformed: a failed case.
     Fail(String),
     /// The implementation returned an error: a failure for a valid vector, the required
     /// behaviour for an invalid one.
     Rejected(String),
+    /// The implementation lacks what the vector needs: an unsupported case, with this reason.
     Unsupported(String),
 }
 
@@ -158,6 +172,7 @@ pub fn hex_array<const N: usize>(object: &Value, name: &str) -> Result<[u8; N], 
     })
 }
 
+/// A string field of a JSON object; `None` when it is missing or not a string.
 pub fn str_field<'a>(object: &'a Value, name: &str) -> Option<&'a str> {
     object.get(name).and_then(Value::as_str)
 }

@@ -16,6 +16,8 @@ pub struct VectorStore {
 }
 
 impl VectorStore {
+    /// A store reading from `root`, checked against the manifest compiled into this build
+    /// (`vectors/manifest.toml`).
     pub fn new(root: impl Into<PathBuf>) -> Result<Self, VectorFileError> {
         Ok(Self {
             root: root.into(),
@@ -39,10 +41,12 @@ impl VectorStore {
         ))
     }
 
+    /// The folder the pinned files are read from.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    /// The pins every read is checked against.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }

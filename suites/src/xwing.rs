@@ -8,6 +8,8 @@ use sonet_report::model::SetResult;
 use crate::runner::{expect_eq, hex_field, record, CaseError, CaseResult, Job, Suite};
 use crate::vectors::VectorStore;
 
+/// The `xwing` suite: `xwing/test-vectors.json` of dconnolly/draft-connolly-cfrg-xwing-kem through
+/// `sonet::hybrid::xwing`, reported under provider `rustcrypto`.
 pub const SUITE: Suite = Suite {
     name: "xwing",
     description: "X-Wing hybrid KEM (X25519 + ML-KEM-768): draft test vectors",

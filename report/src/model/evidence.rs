@@ -18,6 +18,7 @@ pub struct ClaimEvidence {
     pub envelopes: Vec<EnvelopeRoundTrip>,
     /// Envelopes sealed to one key, their nonces and encapsulations recomputed.
     pub nonces: Result<NonceSample, String>,
+    /// The MLS engine's cipher suites and lifecycles, for section 1's claims.
     pub mls: MlsEvidence,
 }
 
@@ -25,9 +26,13 @@ pub struct ClaimEvidence {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Quantity {
+    /// A KEM encapsulation (public) key.
     KemPublicKey,
+    /// A KEM ciphertext.
     KemCiphertext,
+    /// A signature public (verification) key.
     SignaturePublicKey,
+    /// A signature.
     Signature,
 }
 
@@ -36,6 +41,7 @@ pub enum Quantity {
 pub struct SizeMeasurement {
     /// The registry name ("ML-KEM-768", "FN-DSA-512").
     pub algorithm: String,
+    /// Which of its encodings was measured.
     pub quantity: Quantity,
     /// In registry order; empty when no compiled-in provider implements the algorithm.
     pub providers: Vec<ProviderSize>,
@@ -44,7 +50,10 @@ pub struct SizeMeasurement {
 /// The size one provider's key, ciphertext or signature had, or why it could not be made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderSize {
+    /// The provider's registry name (`rustcrypto`, `aws-lc`).
     pub provider: String,
+    /// The length of what the provider produced from a freshly generated key pair, or the
+    /// error that stopped it (the claim is then not verified).
     pub bytes: Result<u64, String>,
 }
 
@@ -65,12 +74,16 @@ pub enum Family {
 /// A parameter set of the registry and the compiled-in providers that implement it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlgorithmSupport {
+    /// The registry name (`ML-KEM-768`, `SLH-DSA-SHA2-128s`).
     pub name: String,
+    /// The family the claims count it under.
     pub family: Family,
+    /// The compiled-in providers that implement it, in registry order; empty when none does.
     pub providers: Vec<String>,
 }
 
 impl AlgorithmSupport {
+    /// Whether some compiled-in provider implements it: only then does it count for a claim.
     pub fn implemented(&self) -> bool {
         !self.providers.is_empty()
     }
@@ -84,6 +97,8 @@ pub struct EnvelopeRoundTrip {
     pub suite: String,
     /// Its KEM ("X-Wing").
     pub kem: String,
+    /// What the round trip established, or the error that stopped it (the hybrid claims it
+    /// bears on are then not verified).
     pub opened: Result<EnvelopeOpened, String>,
 }
 
@@ -99,8 +114,12 @@ pub struct EnvelopeOpened {
 /// How many distinct nonces and encapsulations a number of envelopes to one key had.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NonceSample {
+    /// How many envelopes were sealed to the one recipient key.
     pub envelopes: u64,
+    /// How many different AEAD nonces the recomputed key schedules gave: the nonce claim
+    /// wants one per envelope.
     pub distinct_nonces: u64,
+    /// How many different KEM encapsulations (`enc`) the envelopes carried.
     pub distinct_encapsulations: u64,
 }
 
@@ -120,12 +139,15 @@ impl MlsEvidence {
     }
 }
 
+/// One RFC 9420 cipher suite and whether the MLS engine runs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MlsCipherSuite {
     /// The registry name (`MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519`).
     pub name: String,
     /// The code point.
     pub id: u16,
+    /// Whether the engine's crypto provider runs the suite; the rfc9420 suite counts the
+    /// cases of a suite it does not run as unsupported.
     pub supported: bool,
 }
 
@@ -133,8 +155,12 @@ pub struct MlsCipherSuite {
 /// through `sonet::mls` for one suite, all members compared at every epoch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MlsLifecycle {
+    /// The cipher suite's registry name.
     pub suite: String,
+    /// Its code point.
     pub id: u16,
+    /// What the lifecycle established, or the error that ended it, which refutes the
+    /// group-management and key-rotation claims.
     pub outcome: Result<Lifecycle, String>,
 }
 

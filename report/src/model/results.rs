@@ -10,14 +10,20 @@ use serde::{Deserialize, Serialize};
 
 use super::ClaimEvidence;
 
+/// What became of one case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The implementation did what the vector requires.
     Pass,
+    /// It did not; one failed case fails its set and the run.
     Fail,
+    /// Read but not executed, for the reason in the case's detail; neither pass nor fail, and
+    /// counted apart.
     Unsupported,
 }
 
+/// One vector checked: an entry of a set's `cases`, a testcase of junit.xml.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Case {
     /// The vector's own identifier ("tcId 12", "count 7", "line 310").
@@ -28,6 +34,7 @@ pub struct Case {
     /// What was exercised: "keygen", "encaps", "decaps", "sign", "verify", …
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub kind: String,
+    /// Pass, fail or unsupported; for the last two, `detail` says why.
     pub outcome: Outcome,
     /// Why a case failed or is unsupported; for a pass, what was compared.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -39,24 +46,36 @@ pub struct Case {
 pub struct Source {
     /// Path relative to the vector root.
     pub file: String,
+    /// Where the file comes from: a GitHub `owner/name`, `crates.io/<crate>`, or this
+    /// repository for Sonet's own files.
     pub repo: String,
+    /// The revision of `repo` it was taken at: a commit, a crate version, or `working tree`.
     pub commit: String,
+    /// The file's path in `repo`.
     pub upstream_path: String,
+    /// The file's sha256, hex: its pin, checked before the file was read, or for a file the
+    /// manifest does not pin, the hash of the bytes read.
     pub sha256: String,
 }
 
+/// Cases by outcome: of one set, or summed (the report's totals, matrix cells).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
+    /// Cases that passed.
     pub pass: u64,
+    /// Cases that failed.
     pub fail: u64,
+    /// Cases read but not executed.
     pub unsupported: u64,
 }
 
 impl Counts {
+    /// Every case counted.
     pub fn total(&self) -> u64 {
         self.pass + self.fail + self.unsupported
     }
 
+    /// Adds `other`'s cases to these.
     pub fn add(&mut self, other: &Counts) {
         self.pass += other.pass;
         self.fail += other.fail;
@@ -72,24 +91,34 @@ impl Counts {
     }
 }
 
+/// One vector set checked under one provider: an entry of results.json's `sets`, a row of
+/// the report's "Vector sets".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SetResult {
+    /// The suite that checked it (`fips203`).
     pub suite: String,
+    /// The set's name, mostly the vector file or folder it reads.
     pub set: String,
+    /// The implementation checked: a column of the conformance matrix.
     pub provider: String,
+    /// Every file the set read, with its provenance.
     pub sources: Vec<Source>,
     /// How many cases the file says it holds (e.g. Wycheproof `numberOfTests`, the number of
     /// ACVP test cases in the prompt, the KAT entries); compared with `cases.len()`.
     pub expected_cases: Option<u64>,
+    /// Every case, in the order it was checked.
     pub cases: Vec<Case>,
+    /// The cases by outcome, kept in step with `cases` by [`SetResult::push`].
     pub counts: Counts,
     /// Set when the set could not be checked (unreadable file, case-count mismatch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Wall time of the check, in milliseconds.
     pub elapsed_ms: u64,
 }
 
 impl SetResult {
+    /// An empty set: no source, no case, no declared count.
     pub fn new(suite: &str, set: &str, provider: &str) -> Self {
         Self {
             suite: suite.to_owned(),
@@ -104,6 +133,7 @@ impl SetResult {
         }
     }
 
+    /// Adds a case and counts it.
     pub fn push(&mut self, case: Case) {
         self.counts.record(case.outcome);
         self.cases.push(case);
@@ -127,17 +157,22 @@ impl SetResult {
     }
 }
 
+/// What the measurement says of a claim.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
+    /// The measurement bears the claim out.
     Confirmed,
+    /// The measurement contradicts the claim.
     Refuted,
+    /// Not measured, or the measurement failed; the reason says why.
     NotVerified,
 }
 
 /// One statement of the design document, checked against a measurement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
+    /// A stable identifier (`kyber-768-public-key`), shown under the quote.
     pub id: String,
     /// The sentence of the design document, quoted.
     pub quote: String,
@@ -147,6 +182,7 @@ pub struct Claim {
     pub claimed: String,
     /// What was measured ("2420 bytes (ML-DSA-44 signature, rustcrypto and aws-lc)").
     pub measured: String,
+    /// The verdict; a refuted or unverified claim is reported, but does not fail the run.
     pub verdict: Verdict,
     /// How it was measured, or why it could not be.
     pub reason: String,
@@ -155,25 +191,34 @@ pub struct Claim {
 /// A suite that could not run at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SuiteError {
+    /// The suite's name, as requested.
     pub suite: String,
+    /// Why it could not run.
     pub error: String,
 }
 
 /// What `sonet-suites run` writes and `cargo xtask verify` merges into `results.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SuiteRun {
+    /// The suites that were asked for and exist (all when none was named), in report order.
     pub suites: Vec<String>,
+    /// Every set checked, in job order.
     pub sets: Vec<SetResult>,
+    /// Every design-document claim judged, in the order of [`crate::claims::judge`];
+    /// `cargo xtask verify` appends the performance claims.
     #[serde(default)]
     pub claims: Vec<Claim>,
     /// What the suites measured of the library for the claims (absent in older results).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<ClaimEvidence>,
+    /// Suites that could not run at all, each with the reason (such as a requested name that
+    /// matches no suite).
     #[serde(default)]
     pub errors: Vec<SuiteError>,
 }
 
 impl SuiteRun {
+    /// The cases of every set, by outcome.
     pub fn totals(&self) -> Counts {
         let mut total = Counts::default();
         for set in &self.sets {
@@ -202,6 +247,7 @@ impl SuiteRun {
         matrix
     }
 
+    /// No suite failed to run and every set is ok ([`SetResult::is_ok`]).
     pub fn is_ok(&self) -> bool {
         self.errors.is_empty() && self.sets.iter().all(SetResult::is_ok)
     }

@@ -22,6 +22,8 @@ const DETAIL_CAP: usize = 4_000;
 /// Tables with more rows than this start collapsed.
 const OPEN_ROWS: usize = 40;
 
+/// `index.html`: the whole report as one self-contained page for reviewers (no scripts;
+/// its Content-Security-Policy loads nothing, not even local files).
 pub fn render_html(report: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     // Writing into a String cannot fail.

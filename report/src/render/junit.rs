@@ -18,6 +18,9 @@ const MESSAGE_CAP: usize = 256;
 /// Longest failure body.
 const BODY_CAP: usize = 8_000;
 
+/// `junit.xml` for CI: a testsuite per suite, plus `vector-files` for the vector check.
+/// Each case is a testcase; unsupported cases are skipped, and sets and suites that
+/// could not be checked are errors.
 pub fn render_junit(report: &Report) -> String {
     let mut out = String::with_capacity(64 * 1024);
     // Writing into a String cannot fail.

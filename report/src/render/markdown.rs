@@ -22,6 +22,8 @@ const CELL_CAP: usize = 300;
 /// GitHub rejects comments over 65 536 characters; stay clear of it.
 const SIZE_BUDGET: usize = 60_000;
 
+/// `report.md`: the summary for a pull-request comment. Too long for a comment, it drops
+/// the vector sources first, then cuts the rest and says where the full report is.
 pub fn render_markdown(report: &Report) -> String {
     let o = Overview::of(report);
     let mut body = String::with_capacity(16 * 1024);

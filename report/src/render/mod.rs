@@ -28,19 +28,28 @@ pub use markdown::{render_markdown, render_performance_markdown};
 /// Why a report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
+    /// The report folder could not be created.
     #[error("creating report folder {}", path.display())]
     CreateFolder {
+        /// The folder.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// The model could not be serialised as JSON.
     #[error("serialising {file}")]
     Serialise {
+        /// The file it was for (`results.json`, `bench.json`).
         file: &'static str,
+        /// serde_json's error.
         source: serde_json::Error,
     },
+    /// A file of the report could not be written.
     #[error("writing {}", path.display())]
     Write {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }

@@ -9,12 +9,18 @@ use crate::vectors::VectorStore;
 /// One test case with its group (which holds the parameter set and shared inputs) and its
 /// expected results object.
 pub struct AcvpCase {
+    /// The case's `testGroups[]` entry, whole: `parameterSet`, the group's flags and shared inputs.
     pub group: Value,
+    /// The case's `tests[]` entry of the prompt (or of the projection): `tcId` and the inputs.
     pub test: Value,
+    /// The expected-results entry with the same tgId and tcId; for an internal projection, the test
+    /// entry itself, which holds the expected values.
     pub expected: Value,
 }
 
 impl AcvpCase {
+    /// The group's `parameterSet` ("ML-KEM-768"), empty when absent: the case's `params` in the
+    /// results.
     pub fn parameter_set(&self) -> &str {
         self.group
             .get("parameterSet")
@@ -43,6 +49,8 @@ impl AcvpCase {
         }
     }
 
+    /// A boolean of the group (`deterministic`), written as a JSON boolean or as "true"/"false";
+    /// `None` when absent or neither.
     pub fn group_flag(&self, name: &str) -> Option<bool> {
         match self.group.get(name) {
             Some(Value::Bool(b)) => Some(*b),

@@ -9,6 +9,7 @@ use crate::runner::{hex_text, CaseError};
 pub struct RspRecord {
     /// The `[Name = value]` headers in force, in the order the file first gives them.
     pub headers: Vec<(String, String)>,
+    /// The value of the record's `Count` line, as written; it names the case.
     pub count: String,
     /// The record's `Name = value` lines after `Count`, values left as text so that a malformed
     /// field fails only its own case.
@@ -18,6 +19,7 @@ pub struct RspRecord {
 }
 
 impl RspRecord {
+    /// The value of the section header `name` in force for this record (`Keylen`), if any.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -25,6 +27,7 @@ impl RspRecord {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The text of the record's `name` line (may be empty), if the record has one.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields
             .iter()

@@ -9,9 +9,12 @@ use sonet_report::model::SetResult;
 use crate::runner::{CaseError, CaseResult, Job};
 use crate::vectors::VectorStore;
 
+/// A Wycheproof test's `result`: what the implementation must do with the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expectation {
+    /// The operation must succeed and reproduce the expected outputs.
     Valid,
+    /// Some step must reject the input; accepting it fails the case.
     Invalid,
     /// Either behaviour is allowed; the case records what happened.
     Acceptable,
@@ -36,13 +39,18 @@ impl Expectation {
     }
 }
 
+/// One Wycheproof test with the fields of its group.
 pub struct WycheproofCase {
+    /// The test group's fields (keys, sizes, …) without its `tests` array.
     pub group: Value,
+    /// The test: `tcId`, `comment`, inputs and expected outputs.
     pub test: Value,
+    /// The test's `result`, parsed.
     pub expectation: Expectation,
 }
 
 impl WycheproofCase {
+    /// The case id in the results: `tcId N`, then the test's comment in parentheses if it has one.
     pub fn id(&self) -> String {
         let comment = self
             .test

@@ -23,6 +23,8 @@ use sonet_report::model::SetResult;
 use crate::rng::SplitMix64;
 use crate::runner::{record, CaseError, CaseResult, Job};
 
+/// The differential run's set name in results.json. `sonet_report::claims::DIFFERENTIAL_SET`
+/// repeats it, because the MLS claims find the set by this name; a test keeps the two equal.
 pub const SET: &str = "mls/differential (seeded: openmls vs sonet-oracle)";
 const PROVIDER: &str = "openmls vs sonet-oracle";
 /// `SONET_DIFFERENTIAL_SEED` overrides it (decimal or 0x-hex).
@@ -32,6 +34,9 @@ const MAX_MEMBERS: usize = 64;
 const MAX_ACTIVE: usize = 4;
 const EXPORTER_LABEL: &str = "sonet differential";
 
+/// The jobs of `suite` this module adds: the seeded differential run ([`SET`]; the seed is
+/// `SONET_DIFFERENTIAL_SEED` when set), then [`PQ_VECTOR_FILE`] through the oracle (provider
+/// `sonet-oracle`) and through the engine (provider `openmls`).
 pub fn jobs(suite: &'static str) -> Vec<Job> {
     vec![
         Job::new(suite, SET, PROVIDER, |_, set| {

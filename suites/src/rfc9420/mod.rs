@@ -23,6 +23,9 @@ use crate::runner::{Job, Suite};
 use engine::{deserialization_set, messages_set, passive_set, welcome_set, PROVIDER};
 use files::{INTEROP_FILES, PASSIVE_FILES};
 
+/// The `rfc9420` suite: the mlswg/mls-implementations files under `mls/` through `sonet::mls`
+/// (provider `openmls`) and through the oracle (provider `sonet-oracle`), the differential run
+/// and Sonet's draft-PQ vectors (see the module documentation).
 pub const SUITE: Suite = Suite {
     name: "rfc9420",
     description: "MLS (RFC 9420): the mlswg vector files through sonet::mls (openmls 0.9.2 on \
