@@ -160,7 +160,8 @@ pub struct LatencyFigures {
 pub struct DefaultCheck {
     /// The benchmark group (`kem/ML-KEM-768/encaps`).
     pub group: String,
-    /// The benchmark's parameter (input size in bytes), when the group has one.
+    /// The benchmark's parameter (input size in bytes, or `<n> members` for MLS), when the
+    /// group has one.
     pub parameter: Option<String>,
     /// `sonet/<provider>`.
     pub default: String,
@@ -195,7 +196,7 @@ pub struct Measurement {
     pub group: String,
     /// `sonet/<provider>` or the peer's name.
     pub implementation: String,
-    /// The input size in bytes, for size-dependent groups.
+    /// The input size in bytes for size-dependent groups, or `<n> members` for MLS groups.
     pub parameter: Option<String>,
     /// Criterion's estimate of the mean time per iteration, in ns.
     pub mean_ns: f64,

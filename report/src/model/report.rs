@@ -35,7 +35,9 @@ pub struct Report {
 /// The run's overall verdict: the banner of every rendering.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// True when no case failed, every vector file matched its pin, and every requested suite ran.
+    /// True when no case failed, no set or suite reported an error, every vector file matched its
+    /// pin, every requested suite ran, and the benchmarks and end-to-end runs ran without a lost,
+    /// duplicated or reordered message.
     pub ok: bool,
     /// Why it is not ok (empty when it is).
     pub reasons: Vec<String>,

@@ -41,7 +41,8 @@ pub struct Case {
     pub detail: String,
 }
 
-/// Where a vector file came from, as pinned in `vectors/manifest.toml`.
+/// Where a vector file came from: an upstream file pinned in `vectors/manifest.toml`, one of
+/// Sonet's own files in `vectors/sonet/`, or a crate that ships vectors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
     /// Path relative to the vector root.
@@ -197,7 +198,8 @@ pub struct SuiteError {
     pub error: String,
 }
 
-/// What `sonet-suites run` writes and `cargo xtask verify` merges into `results.json`.
+/// What the conformance harness (`cargo test --test conformance` with `SONET_RESULTS_OUT` set)
+/// writes and `cargo xtask verify` merges into `results.json`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SuiteRun {
     /// The suites that were asked for and exist (all when none was named), in report order.

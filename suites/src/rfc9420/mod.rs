@@ -1,5 +1,5 @@
 //! RFC 9420 (MLS) vectors from mlswg/mls-implementations, through `sonet::mls` (openmls 0.9.2,
-//! [`engine`]):
+//! `engine`):
 //! the passive-client files and the mlspp `interop/passive` files (join, process every epoch,
 //! compare every epoch authenticator), `messages.json` (every structure decodes and re-encodes
 //! byte-identically with openmls' public TLS codec types), `deserialization.json` (the
@@ -9,8 +9,8 @@
 //! The same suite runs the passive-client and `messages.json` files a second time, and the files
 //! that test single derivations (tree math, crypto basics, secret tree, key schedule, PSKs, transcript hashes,
 //! message protection, tree validation, tree operations, TreeKEM), through the independent
-//! oracle `sonet_oracle` ([`oracle`], provider `sonet-oracle`);
-//! then the differential run and Sonet's draft-PQ vectors ([`differential`]). [`files`] holds
+//! oracle `sonet_oracle` (`oracle` and `oracle_tree`, provider `sonet-oracle`);
+//! then the differential run and Sonet's draft-PQ vectors ([`differential`]). `files` holds
 //! what they share.
 
 pub mod differential;
