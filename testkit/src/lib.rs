@@ -3,6 +3,8 @@
 //! launcher and unique names; with the `peers` feature, the peer implementations the suites and
 //! benchmarks compare Sonet with.
 
+#![warn(missing_docs)]
+
 #[cfg(feature = "peers")]
 pub mod peers;
 pub mod tansu;

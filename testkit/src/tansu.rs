@@ -81,6 +81,7 @@ impl Tansu {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// The port the broker listens on (127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port
     }

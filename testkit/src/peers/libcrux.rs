@@ -239,6 +239,7 @@ libcrux_dsa!(
     MLDSA87Signature
 );
 
+/// libcrux as a Sonet provider: ML-KEM and ML-DSA as far as the KAT files exercise them.
 pub static PROVIDER: Provider = Provider {
     name: NAME,
     description: "libcrux-ml-kem 0.0.11 and libcrux-ml-dsa 0.0.11 (hax-verified), test oracle only",

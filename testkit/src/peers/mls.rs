@@ -30,6 +30,7 @@ pub struct Style {
 }
 
 impl Style {
+    /// The style in words, for case details.
     pub fn describe(self) -> String {
         format!(
             "sends {} handshakes, gives joiners the ratchet tree {}",
@@ -49,18 +50,22 @@ impl Style {
 
 /// The messages one commit produced.
 pub struct CommitMessages {
+    /// The commit, as a serialized `MLSMessage`.
     pub commit: Vec<u8>,
+    /// The Welcome for the members it adds, if it adds any.
     pub welcome: Option<Vec<u8>>,
 }
 
 /// What processing one message did, in implementation-neutral terms.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Received {
+    /// An application message's plaintext.
     Application(Vec<u8>),
     /// A commit was merged; the member is now at this epoch.
     NewEpoch(u64),
     /// A commit removed this member.
     Removed,
+    /// Anything else (a proposal, say), described by the implementation.
     Other(String),
 }
 
@@ -68,23 +73,33 @@ pub enum Received {
 pub trait Member {
     /// The client's identity, which names its implementation: `mls-rs/openssl-client-3`.
     fn label(&self) -> String;
+    /// The implementation's name ([`Implementation::name`]).
     fn implementation(&self) -> &'static str;
+    /// How the member frames handshakes and hands out the ratchet tree.
     fn style(&self) -> Style;
+    /// The basic-credential identity.
     fn identity(&self) -> Vec<u8>;
+    /// The current epoch.
     fn epoch(&self) -> u64;
+    /// The member's own leaf index.
     fn leaf_index(&self) -> u32;
     /// (leaf index, basic-credential identity) of every member in the current epoch.
     fn roster(&self) -> Vec<(u32, Vec<u8>)>;
+    /// The current epoch's `epoch_authenticator`.
     fn epoch_authenticator(&self) -> Result<Vec<u8>, String>;
+    /// The MLS exporter (RFC 9420 §8.5) of the current epoch.
     fn export_secret(&self, label: &str, context: &[u8], length: usize) -> Result<Vec<u8>, String>;
     /// The serialized RFC 9420 `ratchet_tree` of the current epoch, for out-of-band delivery.
     fn ratchet_tree(&self) -> Result<Vec<u8>, String>;
+    /// An application message, as a serialized `MLSMessage`.
     fn encrypt(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, String>;
+    /// Processes a serialized `MLSMessage` from another member.
     fn process(&mut self, message: &[u8]) -> Result<Received, String>;
     /// Commits (pending until [`merge_own_commit`](Member::merge_own_commit)) a fresh path.
     fn commit_update(&mut self) -> Result<CommitMessages, String>;
     /// Adds every KeyPackage in one commit (one Welcome for all of them).
     fn commit_add(&mut self, key_packages: &[&[u8]]) -> Result<CommitMessages, String>;
+    /// Removes the member at `leaf_index` in one commit.
     fn commit_remove(&mut self, leaf_index: u32) -> Result<CommitMessages, String>;
     /// The delivery service accepted this member's pending commit: move to the new epoch.
     fn merge_own_commit(&mut self) -> Result<(), String>;
@@ -92,6 +107,7 @@ pub trait Member {
 
 /// A client with one fresh KeyPackage, not yet in the group.
 pub trait Joiner {
+    /// The KeyPackage, as a serialized `MLSMessage`.
     fn key_package(&self) -> &[u8];
     /// Joins from a Welcome; `ratchet_tree` is the out-of-band tree, if the Welcome has none.
     fn join(
@@ -103,21 +119,25 @@ pub trait Joiner {
 
 /// One MLS implementation (with one crypto provider) that can create groups and join them.
 pub trait Implementation: Send + Sync {
+    /// The implementation and its crypto provider: `sonet/openmls`, `mls-rs/rustcrypto`.
     fn name(&self) -> &'static str;
     /// Whether this implementation's crypto provider runs this RFC 9420 suite.
     fn supports(&self, suite: u16) -> bool;
+    /// A new group of one with this `identity`, in cipher suite `suite`.
     fn create_group(
         &self,
         identity: &[u8],
         suite: u16,
         style: Style,
     ) -> Result<Box<dyn Member>, String>;
+    /// A client with this `identity` and a fresh KeyPackage for `suite`.
     fn joiner(&self, identity: &[u8], suite: u16, style: Style) -> Result<Box<dyn Joiner>, String>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Sonet
 
+/// Sonet's MLS engine (`sonet::mls`, on openmls).
 pub struct Sonet;
 
 fn sonet_suite(suite: u16) -> Result<sonet_mls::CipherSuite, String> {
@@ -309,6 +329,7 @@ pub struct MlsRs<P> {
     crypto: P,
 }
 
+/// mls-rs on its RustCrypto provider.
 pub fn mls_rs_rustcrypto() -> MlsRs<RustCryptoProvider> {
     MlsRs {
         name: "mls-rs/rustcrypto",
@@ -316,6 +337,7 @@ pub fn mls_rs_rustcrypto() -> MlsRs<RustCryptoProvider> {
     }
 }
 
+/// mls-rs on its OpenSSL provider (the system libssl).
 pub fn mls_rs_openssl() -> MlsRs<OpensslCryptoProvider> {
     MlsRs {
         name: "mls-rs/openssl",

@@ -98,6 +98,7 @@ static AES_128: RingAead = RingAead(AeadAlgorithm::Aes128Gcm);
 static AES_256: RingAead = RingAead(AeadAlgorithm::Aes256Gcm);
 static CHACHA: RingAead = RingAead(AeadAlgorithm::ChaCha20Poly1305);
 
+/// ring as a Sonet provider: its three AEADs, nothing else.
 pub static PROVIDER: Provider = Provider {
     name: NAME,
     description: "ring 0.17 AES-GCM and ChaCha20-Poly1305, a benchmark peer only",

@@ -21,18 +21,26 @@ pub enum Unpack {
     Unzip,
 }
 
+/// One pinned file (a `[[file]]` table): where it lives under the vector root, where it comes
+/// from upstream, and the size and sha256 it must have.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Path relative to the vector root (`SONET_VECTORS`).
     pub path: String,
     /// GitHub repository, "owner/name".
     pub repo: String,
+    /// The upstream commit the file is pinned at (40 hex digits).
     pub commit: String,
+    /// The file's path inside the upstream repository at that commit.
     pub upstream_path: String,
+    /// The sha256 of the pinned file (after unpacking), lowercase hex.
     pub sha256: String,
+    /// The pinned file's size in bytes (after unpacking).
     pub size: u64,
+    /// How upstream stores the file, when not byte for byte.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpack: Option<Unpack>,
+    /// The upstream licence of the file, when the manifest records one.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub license: String,
 }
@@ -54,33 +62,57 @@ impl Entry {
     }
 }
 
+/// `vectors/manifest.toml`: every pinned upstream file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The pinned files, in manifest order.
     #[serde(rename = "file")]
     pub files: Vec<Entry>,
 }
 
+/// Why a pinned vector file cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VectorFileError {
+    /// The file is not under the vector root.
     #[error("vector file {path} is missing (looked for {full})")]
-    Missing { path: String, full: String },
+    Missing {
+        /// The manifest path.
+        path: String,
+        /// Where it was looked for.
+        full: String,
+    },
+    /// The file's bytes do not match its pin.
     #[error("vector file {path} is altered: sha256 {actual} ({size} bytes), pinned {expected} ({expected_size} bytes)")]
     Altered {
+        /// The manifest path.
         path: String,
+        /// The pinned sha256.
         expected: String,
+        /// The sha256 of the bytes found.
         actual: String,
+        /// The size of the bytes found.
         size: u64,
+        /// The pinned size.
         expected_size: u64,
     },
+    /// The file exists but cannot be read (or, for text and JSON readers, decoded).
     #[error("vector file {path} cannot be read: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The manifest path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The path is not in the manifest, so no pin vouches for it.
     #[error("vector file {0} is not pinned in vectors/manifest.toml")]
     NotPinned(String),
+    /// The manifest itself does not parse.
     #[error("vectors/manifest.toml is invalid: {0}")]
     BadManifest(String),
 }
 
 impl Manifest {
+    /// Parses a manifest's TOML text.
     pub fn parse(text: &str) -> Result<Self, VectorFileError> {
         toml::from_str(text).map_err(|e| VectorFileError::BadManifest(e.to_string()))
     }
@@ -90,6 +122,7 @@ impl Manifest {
         Self::parse(MANIFEST_TOML)
     }
 
+    /// The entry pinning `path` (relative to the vector root), if any.
     pub fn entry(&self, path: &str) -> Option<&Entry> {
         self.files.iter().find(|e| e.path == path)
     }
@@ -125,6 +158,7 @@ pub fn read_checked(root: &Path, entry: &Entry) -> Result<Vec<u8>, VectorFileErr
     Ok(bytes)
 }
 
+/// The sha256 of `bytes`, as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
