@@ -26,12 +26,15 @@ fn manifest() -> &'static Manifest {
 /// read an unchecked file (and a typo fails even where the vectors are absent).
 #[track_caller]
 fn pinned_entry(path: &str) -> &'static Entry {
-    manifest().entry(path).unwrap_or_else(|| {
-        panic!(
+    // `match` rather than `unwrap_or_else` here and below: a panic inside a closure would name
+    // this file, not the test (`#[track_caller]` does not reach into closures).
+    match manifest().entry(path) {
+        Some(entry) => entry,
+        None => panic!(
             "vector file {path} is not pinned in vectors/manifest.toml; a test may read only \
              pinned files"
-        )
-    })
+        ),
+    }
 }
 
 /// The bytes of the pinned file `path` under `root`, after checking them against the pin.
@@ -39,14 +42,15 @@ fn pinned_entry(path: &str) -> &'static Entry {
 #[track_caller]
 pub fn read_pinned_at(root: &Path, path: &str) -> Vec<u8> {
     let entry = pinned_entry(path);
-    read_checked(root, entry).unwrap_or_else(|e| {
-        panic!(
+    match read_checked(root, entry) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!(
             "{e} (vector root {}: set {VECTORS_ENV} to the pinned vector root; `cargo xtask \
              vectors fetch --dest DIR` downloads it, `cargo xtask vectors check` names what \
              differs)",
             root.display()
-        )
-    })
+        ),
+    }
 }
 
 /// The bytes of the pinned file `path` (relative to the vector root, e.g.
@@ -65,20 +69,19 @@ pub fn pinned(path: &str) -> Option<Vec<u8>> {
 /// [`pinned`], as UTF-8 text.
 #[track_caller]
 pub fn pinned_text(path: &str) -> Option<String> {
-    let bytes = pinned(path)?;
-    Some(
-        String::from_utf8(bytes).unwrap_or_else(|e| panic!("vector file {path} is not UTF-8: {e}")),
-    )
+    match String::from_utf8(pinned(path)?) {
+        Ok(text) => Some(text),
+        Err(e) => panic!("vector file {path} is not UTF-8: {e}"),
+    }
 }
 
 /// [`pinned`], parsed as JSON.
 #[track_caller]
 pub fn pinned_json(path: &str) -> Option<serde_json::Value> {
-    let bytes = pinned(path)?;
-    Some(
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("vector file {path} is not JSON: {e}")),
-    )
+    match serde_json::from_slice(&pinned(path)?) {
+        Ok(json) => Some(json),
+        Err(e) => panic!("vector file {path} is not JSON: {e}"),
+    }
 }
 
 /// Says that the running test is skipped because it needs `path` and `SONET_VECTORS` is unset.
