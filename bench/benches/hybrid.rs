@@ -9,7 +9,9 @@ use sonet::hybrid::envelope::{self, EnvelopeSuite};
 use sonet::hybrid::hpke::{self, AeadId, KdfId, KemId, ReceiverInputs, SenderInputs, Suite};
 use sonet_bench::Profile;
 
+/// The benchmark function name of the hybrid envelope (the report pairs it with [`CLASSICAL`]).
 pub const ENVELOPE: &str = "envelope/X-Wing+AES-256-GCM";
+/// The benchmark function name of classical-only HPKE, the baseline of the overhead ratio.
 pub const CLASSICAL: &str = "hpke/X25519+AES-256-GCM";
 
 fn sizes(profile: Profile) -> Vec<usize> {

@@ -3,7 +3,6 @@
 //! launcher and unique names; with the `peers` feature, the peer implementations the suites and
 //! benchmarks compare Sonet with.
 
-#![warn(missing_docs)]
 
 #[cfg(feature = "peers")]
 pub mod peers;
