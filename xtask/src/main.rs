@@ -9,6 +9,8 @@ mod end_to_end;
 mod environment;
 mod report;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod vectors;
 mod verify;
 
