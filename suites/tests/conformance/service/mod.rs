@@ -3,7 +3,7 @@
 //! drives real MLS clients (`sonet::service::client::Member`) over real TCP on 127.0.0.1, and
 //! records one case per check, with the measured fact as the detail. Case parameters name the
 //! message bus ("embedded" or "kafka"); the case kind names the design-document area it
-//! measures (see `claims::service_result_claims`).
+//! measures (judged in `sonet_report::claims::{grpc, kafka}`).
 //!
 //! Sets (each one job, run per bus):
 //! - `grpc/health`, `grpc/reflection`, `grpc/endpoints`, `grpc/errors`: on the embedded bus and
